@@ -1,0 +1,1 @@
+# Files of lib/src/compress (appended to the layer's source list).

@@ -1,0 +1,1 @@
+# Files of lib/src/container (appended to the layer's source list).

@@ -1,0 +1,1 @@
+# Files of lib/src/entropy (appended to the layer's source list).

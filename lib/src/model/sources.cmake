@@ -1,0 +1,1 @@
+# Files of lib/src/model (appended to the layer's source list).

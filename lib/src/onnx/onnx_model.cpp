@@ -1,0 +1,1 @@
+// Implemented by the ONNX adapter work (in progress).

@@ -1,0 +1,3 @@
+list(APPEND DCZ_ONNX_SOURCES
+  src/onnx/onnx_model.cpp
+)
