@@ -1,1 +1,0 @@
-# Files of lib/src/compress (appended to the layer's source list).
