@@ -32,7 +32,6 @@ constexpr std::uint32_t fourcc(char a, char b, char c, char d) {
 inline constexpr std::uint32_t kSectionGraph = fourcc('G', 'R', 'P', 'H');
 inline constexpr std::uint32_t kSectionTensorData = fourcc('D', 'A', 'T', 'A');
 inline constexpr std::uint32_t kSectionTensorTable = fourcc('T', 'E', 'N', 'S');
-inline constexpr std::uint32_t kSectionEnd = fourcc('E', 'N', 'D', ' ');
 
 // Section flags. Bit 0: a reader that does not know the section type MUST reject the file if set
 // and MUST skip the section if clear. Bits 1..31 are reserved (reader MUST reject).
@@ -47,6 +46,12 @@ inline constexpr std::uint8_t kGraphCodingZstd = 1;
 // (float_data, int32_data, ...) rather than raw_data; the decoder restores the same field.
 inline constexpr std::uint8_t kTensorFlagOnnxTypedField = 1u << 0;
 inline constexpr std::uint8_t kTensorFlagsReservedMask = 0xFE;
+
+inline constexpr std::uint64_t kMinSections = 3;
+inline constexpr std::uint64_t kMaxSkeletonSize = 0x7FFFFFFF;
+inline constexpr std::uint32_t kTensorEntryFixedSize = 32;
+inline constexpr std::uint32_t kStreamDescriptorSize = 32;
+inline constexpr std::uint32_t kGraphHeaderSize = 16;
 
 // Upper bounds a reader enforces before allocating (SPEC "Limits").
 inline constexpr std::uint64_t kMaxSections = 1024;

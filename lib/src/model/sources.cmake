@@ -1,1 +1,4 @@
-# Files of lib/src/model (appended to the layer's source list).
+list(APPEND DCZ_ONNX_SOURCES
+  src/model/encode_model.cpp
+  src/model/decode_model.cpp
+)

@@ -1,0 +1,47 @@
+#include "container/encode_tensor.h"
+
+#if __has_include("entropy/sparse_codebook.h")  // LEAD-TEMP: until stage 3 lands
+#include "entropy/sparse_codebook.h"
+#define DCZ_HAVE_SPARSE 1
+#endif
+
+namespace dcz {
+namespace {
+
+#ifdef DCZ_HAVE_SPARSE
+SparseCodebookOptions sparse_options(unsigned gap_bits, const EncodeOptions& o) {
+  SparseCodebookOptions s;
+  s.entropy = static_cast<SparseCodebookOptions::Entropy>(o.entropy);
+  s.positions = static_cast<SparseCodebookOptions::Positions>(o.positions);
+  s.gap_bits = gap_bits;
+  s.zstd_level = o.zstd_level > 0 ? o.zstd_level : 19;
+  return s;
+}
+#endif
+
+}  // namespace
+
+std::uint64_t encoded_cost(const EncodedTensor& e) {
+  return e.stored_size() + e.params.size() + 32ull * e.streams.size();
+}
+
+Result<EncodedTensor> encode_tensor(const TensorView& tensor, unsigned gap_bits,
+                                    const EncodeOptions& options) {
+  DenseOptions dense_options;
+  dense_options.zstd_level = options.zstd_level;
+  EncodedTensor dense = encode_dense(tensor, dense_options);
+  if (options.mode == EncodeOptions::Mode::kDense || tensor.dtype == DType::kString ||
+      tensor.element_count() == 0) {
+    return dense;
+  }
+#ifdef DCZ_HAVE_SPARSE
+  DCZ_ASSIGN_OR_RETURN(std::optional<EncodedTensor> sparse,
+                       encode_sparse_codebook(tensor, sparse_options(gap_bits, options)));
+  if (sparse && encoded_cost(*sparse) < encoded_cost(dense)) return std::move(*sparse);
+#else
+  (void)gap_bits;
+#endif
+  return dense;
+}
+
+}  // namespace dcz

@@ -1,0 +1,67 @@
+// .dcz -> OnnxModel: parse and verify the container, rebuild the skeleton, then decode every
+// tensor straight into the model's own storage, in parallel (tensors are independent).
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "dcz/codec.h"
+#include "dcz/container.h"
+
+namespace dcz {
+namespace {
+
+Status check_entry_matches(const Container& c, const OnnxModel& model, std::size_t i) {
+  const TensorEntry& e = c.tensors[i];
+  const TensorInfo& t = model.tensor(i);
+  if (e.dtype != t.dtype || e.dims != t.dims) {
+    return make_error(ErrorCode::kBadTensorEntry,
+                      c.source_name + ": tensor entry " + std::to_string(i) + " ('" + e.name +
+                          "') has dtype or dims different from skeleton tensor '" + t.name + "'");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<OnnxModel> decode_model(std::span<const std::uint8_t> file, std::string_view source_name) {
+  DCZ_ASSIGN_OR_RETURN(Container c, read_container(file, source_name));
+  Result<OnnxModel> parsed = OnnxModel::parse_skeleton(c.skeleton, source_name);
+  if (!parsed.is_ok()) return std::move(parsed).take_status();
+  OnnxModel model = std::move(parsed).value();
+  if (model.tensor_count() != c.tensors.size()) {
+    return make_error(ErrorCode::kBadTensorEntry,
+                      c.source_name + ": the tensor table lists " + std::to_string(c.tensors.size()) +
+                          " tensors but the skeleton has " + std::to_string(model.tensor_count()));
+  }
+  const std::size_t n = c.tensors.size();
+  std::vector<std::span<std::uint8_t>> out(n);
+  std::vector<std::vector<std::uint8_t>> strings(n);  // string tensors decode aside, then parse
+  for (std::size_t i = 0; i < n; ++i) {
+    DCZ_TRY(check_entry_matches(c, model, i));
+    if (c.tensors[i].dtype == DType::kString) {
+      strings[i].resize(c.tensors[i].byte_size);
+      out[i] = strings[i];
+    } else {
+      DCZ_ASSIGN_OR_RETURN(out[i], model.allocate_tensor(i, c.tensors[i].byte_size));
+    }
+    model.set_typed_storage(i, (c.tensors[i].flags & 1) != 0);
+  }
+  std::vector<Status> status(n);
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < n;) status[i] = decode_tensor(c, i, out[i]);
+  };
+  const unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
+                                                           static_cast<unsigned>(std::max<std::size_t>(n, 1))));
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  for (std::size_t i = 0; i < n; ++i) {
+    DCZ_TRY(std::move(status[i]));  // the first error in tensor order, whatever the scheduling
+    if (c.tensors[i].dtype == DType::kString) DCZ_TRY(model.set_tensor_bytes(i, strings[i]));
+  }
+  return model;
+}
+
+}  // namespace dcz
