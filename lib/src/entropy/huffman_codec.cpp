@@ -1,0 +1,409 @@
+// Encoder and table-driven decoder of kHuffman streams (format/streams.md "Huffman symbols").
+// Decoding reads 8 bytes at a time into a 64-bit bit buffer, then resolves K codes per refill
+// with one table look-up each (K = 56 / max code length); four lanes are decoded in the same loop
+// so their look-ups overlap in the CPU.
+#include <algorithm>
+#include <bit>
+#include <cassert>
+#include <string>
+
+#include "entropy/bit_io.h"
+#include "entropy/huffman.h"
+#include "entropy/stream_error.h"
+
+namespace dcz::entropy {
+
+namespace {
+
+constexpr std::size_t kHeaderFixedSize = 6;  // mode, lane count, u32 length count
+
+unsigned length_field_bits(unsigned max_length) { return unsigned(std::bit_width(max_length)); }
+
+// Codes resolved per refill of a 64-bit buffer that holds at least 56 fresh bits.
+unsigned codes_per_refill(unsigned max_length) {
+  if (max_length <= 8) return 7;
+  if (max_length <= 11) return 5;
+  if (max_length <= 14) return 4;
+  return 3;
+}
+
+struct LaneRange {
+  std::uint64_t begin;
+  std::uint64_t end;
+};
+LaneRange lane_range(std::uint64_t n, unsigned lanes, unsigned lane) {
+  std::uint64_t per = (n + lanes - 1) / lanes;
+  return {std::min(n, per * lane), std::min(n, per * (lane + 1))};
+}
+
+// ---- encoder ----
+
+template <unsigned K>
+std::size_t encode_lane(const std::uint16_t* symbols, std::size_t count,
+                        const std::uint32_t* code_and_length, std::uint8_t* out) {
+  std::uint8_t* p = out;
+  std::uint64_t acc = 0;
+  unsigned bits = 0;
+  std::size_t i = 0;
+  auto put = [&](std::uint16_t s) {
+    std::uint32_t e = code_and_length[s];
+    acc |= std::uint64_t(e & 0xFFFFu) << bits;
+    bits += e >> 16;
+  };
+  auto flush = [&] {
+    store_le64(p, acc);
+    p += bits >> 3;
+    acc = (bits & ~7u) == 64 ? 0 : acc >> (bits & ~7u);
+    bits &= 7;
+  };
+  for (; i + K <= count; i += K) {
+    for (unsigned j = 0; j < K; ++j) put(symbols[i + j]);
+    flush();
+  }
+  for (; i < count; ++i) put(symbols[i]);
+  flush();
+  if (bits > 0) {
+    *p = std::uint8_t(acc);
+    ++p;
+  }
+  return std::size_t(p - out);
+}
+
+std::size_t encode_lane_dispatch(unsigned max_length, const std::uint16_t* symbols,
+                                 std::size_t count, const std::uint32_t* table, std::uint8_t* out) {
+  switch (codes_per_refill(max_length)) {
+    case 7: return encode_lane<7>(symbols, count, table, out);
+    case 5: return encode_lane<5>(symbols, count, table, out);
+    case 4: return encode_lane<4>(symbols, count, table, out);
+    default: return encode_lane<3>(symbols, count, table, out);
+  }
+}
+
+std::vector<std::uint8_t> encode_single_symbol(std::uint16_t symbol) {
+  std::vector<std::uint8_t> out;
+  out.push_back(0);
+  append_le16(out, symbol);
+  return out;
+}
+
+// ---- decoder: header ----
+
+struct HuffmanHeader {
+  unsigned max_length = 0;
+  unsigned lanes = 1;
+  std::vector<std::uint8_t> lengths;
+  std::size_t lanes_offset = 0;  // first byte of lane 0
+  std::uint64_t lane_size[4] = {};
+};
+
+Status parse_lengths(const StreamView& stream, std::uint32_t alphabet_size, HuffmanHeader& h) {
+  const std::span<const std::uint8_t> in = stream.bytes;
+  const std::uint32_t count = load_le32(in.data() + 2);
+  if (count < 2 || count > 65536) {
+    return stream_error(ErrorCode::kBadHuffmanTable, stream, 2,
+                        "code length count " + std::to_string(count) + " is outside 2..65536");
+  }
+  if (count > alphabet_size) {
+    return stream_error(ErrorCode::kBadSymbol, stream, 2,
+                        "code lengths for " + std::to_string(count) + " symbols, alphabet has " +
+                            std::to_string(alphabet_size));
+  }
+  const unsigned w = length_field_bits(h.max_length);
+  const std::uint64_t bytes = (std::uint64_t(count) * w + 7) / 8;
+  if (in.size() - kHeaderFixedSize < bytes) {
+    return stream_error(ErrorCode::kStreamEndedEarly, stream, in.size(),
+                        "code length table needs " + std::to_string(bytes) + " bytes");
+  }
+  BitReader r(in.subspan(kHeaderFixedSize, std::size_t(bytes)));
+  h.lengths.resize(count);
+  std::uint64_t kraft = 0;  // in units of 2^-max_length
+  unsigned longest = 0;
+  for (std::uint32_t s = 0; s < count; ++s) {
+    unsigned l = unsigned(r.get(w));
+    if (l > h.max_length) {
+      return stream_error(ErrorCode::kBadHuffmanTable, stream, kHeaderFixedSize + (s * w) / 8,
+                          "code length " + std::to_string(l) + " of symbol " + std::to_string(s) +
+                              " exceeds the stated maximum " + std::to_string(h.max_length));
+    }
+    h.lengths[s] = std::uint8_t(l);
+    if (l > 0) kraft += std::uint64_t{1} << (h.max_length - l);
+    longest = std::max(longest, l);
+  }
+  if (!r.at_clean_end()) {
+    return stream_error(ErrorCode::kBadHuffmanTable, stream, kHeaderFixedSize + bytes - 1,
+                        "padding bits after the code lengths are not zero");
+  }
+  const std::uint64_t full = std::uint64_t{1} << h.max_length;
+  if (kraft != full) {
+    return stream_error(ErrorCode::kBadHuffmanTable, stream, kHeaderFixedSize,
+                        kraft > full ? "code lengths are over-subscribed (Kraft sum > 1)"
+                                     : "code lengths are incomplete (Kraft sum < 1)");
+  }
+  if (longest != h.max_length) {
+    return stream_error(ErrorCode::kBadHuffmanTable, stream, 0,
+                        "stated maximum code length " + std::to_string(h.max_length) +
+                            " but the longest code has " + std::to_string(longest) + " bits");
+  }
+  h.lanes_offset = kHeaderFixedSize + std::size_t(bytes);
+  return Status::ok();
+}
+
+Status parse_jump_table(const StreamView& stream, HuffmanHeader& h) {
+  const std::span<const std::uint8_t> in = stream.bytes;
+  const std::size_t table_bytes = 4 * (h.lanes - 1);
+  if (in.size() - h.lanes_offset < table_bytes) {
+    return stream_error(ErrorCode::kStreamEndedEarly, stream, in.size(),
+                        "stream ends inside the lane jump table");
+  }
+  std::uint64_t rest = in.size() - h.lanes_offset - table_bytes;
+  for (unsigned i = 0; i + 1 < h.lanes; ++i) {
+    std::uint32_t size = load_le32(in.data() + h.lanes_offset + 4 * i);
+    if (size > rest) {
+      return stream_error(ErrorCode::kStreamEndedEarly, stream, h.lanes_offset + 4 * i,
+                          "lane " + std::to_string(i) + " size " + std::to_string(size) +
+                              " exceeds the " + std::to_string(rest) + " bytes left");
+    }
+    h.lane_size[i] = size;
+    rest -= size;
+  }
+  h.lane_size[h.lanes - 1] = rest;
+  h.lanes_offset += table_bytes;
+  return Status::ok();
+}
+
+// ---- decoder: lanes ----
+
+struct Lane {
+  const std::uint8_t* data;
+  std::size_t size;
+  std::size_t pos;  // next byte to load; may run past `size` in the safe path (zeros are read)
+  std::uint64_t buf;
+  unsigned count;   // valid bits in buf, <= 63
+  std::uint16_t* out;
+  std::uint16_t* out_end;
+};
+
+inline void refill_fast(Lane& l) {  // requires pos + 8 <= size
+  l.buf |= load_le64(l.data + l.pos) << l.count;
+  l.pos += (63 - l.count) >> 3;
+  l.count |= 56;
+}
+inline void refill_safe(Lane& l) {
+  while (l.count < 56) {
+    std::uint64_t b = l.pos < l.size ? l.data[l.pos] : 0;
+    l.buf |= b << l.count;
+    ++l.pos;
+    l.count += 8;
+  }
+}
+inline void decode_one(Lane& l, const std::uint32_t* table, std::uint64_t mask) {
+  std::uint32_t e = table[l.buf & mask];
+  *l.out++ = std::uint16_t(e);
+  unsigned len = e >> 16;
+  l.buf >>= len;
+  l.count -= len;
+}
+
+template <unsigned K>
+void decode_lanes_fast(Lane* lanes, unsigned lane_count, const std::uint32_t* table,
+                       std::uint64_t mask) {
+  auto ready = [&] {
+    for (unsigned i = 0; i < lane_count; ++i) {
+      if (lanes[i].pos + 8 > lanes[i].size || std::size_t(lanes[i].out_end - lanes[i].out) < K) {
+        return false;
+      }
+    }
+    return true;
+  };
+  if (lane_count == 4) {
+    while (ready()) {
+      for (unsigned i = 0; i < 4; ++i) refill_fast(lanes[i]);
+      for (unsigned j = 0; j < K; ++j) {
+        decode_one(lanes[0], table, mask);
+        decode_one(lanes[1], table, mask);
+        decode_one(lanes[2], table, mask);
+        decode_one(lanes[3], table, mask);
+      }
+    }
+  } else {
+    while (ready()) {
+      refill_fast(lanes[0]);
+      for (unsigned j = 0; j < K; ++j) decode_one(lanes[0], table, mask);
+    }
+  }
+}
+
+void decode_lane_tail(Lane& l, unsigned k, const std::uint32_t* table, std::uint64_t mask) {
+  while (l.out < l.out_end) {
+    refill_safe(l);
+    std::size_t n = std::min<std::size_t>(k, std::size_t(l.out_end - l.out));
+    for (std::size_t j = 0; j < n; ++j) decode_one(l, table, mask);
+  }
+}
+
+Status check_lane_end(const StreamView& stream, const Lane& l, unsigned index,
+                      std::size_t lane_offset) {
+  const std::uint64_t consumed = std::uint64_t(l.pos) * 8 - l.count;
+  if (consumed > std::uint64_t(l.size) * 8) {
+    return stream_error(ErrorCode::kStreamEndedEarly, stream, lane_offset + l.size,
+                        "Huffman lane " + std::to_string(index) + " ends before its last symbol");
+  }
+  const std::uint64_t used = (consumed + 7) / 8;
+  if (used < l.size) {
+    return stream_error(ErrorCode::kStreamTrailingData, stream, lane_offset + used,
+                        std::to_string(l.size - used) + " bytes after the last code of lane " +
+                            std::to_string(index));
+  }
+  if (consumed % 8 != 0 && (l.data[l.size - 1] >> (consumed % 8)) != 0) {
+    return stream_error(ErrorCode::kStreamTrailingData, stream, lane_offset + l.size - 1,
+                        "padding bits after the last code of lane " + std::to_string(index) +
+                            " are not zero");
+  }
+  return Status::ok();
+}
+
+// Entry = symbol | length << 16, indexed by the next max_length bits (first bit = bit 0).
+std::vector<std::uint32_t> build_decode_table(const HuffmanHeader& h) {
+  std::vector<std::uint32_t> table(std::size_t{1} << h.max_length);
+  std::vector<std::uint16_t> codes = huffman_canonical_codes_reversed(h.lengths);
+  for (std::size_t s = 0; s < h.lengths.size(); ++s) {
+    unsigned l = h.lengths[s];
+    if (l == 0) continue;
+    std::uint32_t entry = std::uint32_t(s) | std::uint32_t(l) << 16;
+    for (std::size_t i = codes[s]; i < table.size(); i += std::size_t{1} << l) table[i] = entry;
+  }
+  return table;
+}
+
+Status decode_single_symbol(const StreamView& stream, std::uint32_t alphabet_size,
+                            std::span<std::uint16_t> out) {
+  const std::span<const std::uint8_t> in = stream.bytes;
+  if (in.size() < 3) {
+    return stream_error(ErrorCode::kStreamEndedEarly, stream, in.size(),
+                        "single-symbol Huffman stream needs 3 bytes");
+  }
+  if (in.size() > 3) {
+    return stream_error(ErrorCode::kStreamTrailingData, stream, 3,
+                        std::to_string(in.size() - 3) + " bytes after a single-symbol header");
+  }
+  std::uint16_t symbol = std::uint16_t(in[1] | in[2] << 8);
+  if (symbol >= alphabet_size) {
+    return stream_error(ErrorCode::kBadSymbol, stream, 1,
+                        "single symbol " + std::to_string(symbol) + ", alphabet has " +
+                            std::to_string(alphabet_size));
+  }
+  std::fill(out.begin(), out.end(), symbol);
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<std::vector<std::uint8_t>> huffman_encode(std::span<const std::uint16_t> symbols,
+                                                 std::uint32_t alphabet_size) {
+  assert(alphabet_size >= 1 && alphabet_size <= 65536);
+  if (symbols.empty()) return std::vector<std::uint8_t>{};
+  std::vector<std::uint64_t> freqs(alphabet_size, 0);
+  for (std::uint16_t s : symbols) ++freqs[s];
+  std::uint32_t used = 0;
+  std::uint32_t last = 0;
+  for (std::uint32_t s = 0; s < alphabet_size; ++s) {
+    if (freqs[s] != 0) {
+      ++used;
+      last = s;
+    }
+  }
+  if (used == 1) return encode_single_symbol(std::uint16_t(last));
+
+  const unsigned limit = std::max(kHuffmanDefaultLimit, bits_for_alphabet(used));
+  std::vector<std::uint8_t> lengths =
+      huffman_code_lengths(std::span(freqs).first(last + 1), limit);
+  const unsigned max_length = *std::max_element(lengths.begin(), lengths.end());
+  std::vector<std::uint16_t> codes = huffman_canonical_codes_reversed(lengths);
+  std::vector<std::uint32_t> code_and_length(alphabet_size, 0);
+  for (std::size_t s = 0; s < lengths.size(); ++s) {
+    code_and_length[s] = codes[s] | std::uint32_t(lengths[s]) << 16;
+  }
+
+  const unsigned lanes = symbols.size() >= kHuffmanFourLaneMinSymbols ? 4 : 1;
+  std::vector<std::uint8_t> out;
+  out.push_back(std::uint8_t(max_length));
+  out.push_back(std::uint8_t(lanes));
+  append_le32(out, last + 1);
+  {
+    BitWriter w(out);
+    const unsigned field = length_field_bits(max_length);
+    for (std::uint8_t l : lengths) w.put(l, field);
+    w.finish();
+  }
+  const std::size_t jump_at = out.size();
+  out.resize(out.size() + 4 * (lanes - 1));
+  for (unsigned lane = 0; lane < lanes; ++lane) {
+    LaneRange r = lane_range(symbols.size(), lanes, lane);
+    const std::size_t count = std::size_t(r.end - r.begin);
+    const std::size_t start = out.size();
+    out.resize(start + (count * max_length + 7) / 8 + 8);
+    std::size_t written = encode_lane_dispatch(max_length, symbols.data() + r.begin, count,
+                                               code_and_length.data(), out.data() + start);
+    out.resize(start + written);
+    if (lane + 1 < lanes) {
+      if (written > 0xFFFFFFFFu) {
+        return make_error(ErrorCode::kUnsupported, "Huffman lane over 4 GiB");
+      }
+      for (int b = 0; b < 4; ++b) out[jump_at + 4 * lane + b] = std::uint8_t(written >> (8 * b));
+    }
+  }
+  return out;
+}
+
+Status huffman_decode(const StreamView& stream, std::uint32_t alphabet_size,
+                      std::span<std::uint16_t> out) {
+  const std::span<const std::uint8_t> in = stream.bytes;
+  if (in.empty()) {
+    return stream_error(ErrorCode::kStreamEndedEarly, stream, 0, "empty Huffman stream");
+  }
+  HuffmanHeader h;
+  h.max_length = in[0];
+  if (h.max_length == 0) return decode_single_symbol(stream, alphabet_size, out);
+  if (h.max_length > kHuffmanMaxCodeLength) {
+    return stream_error(ErrorCode::kBadHuffmanTable, stream, 0,
+                        "maximum code length " + std::to_string(h.max_length) + " exceeds 16");
+  }
+  if (in.size() < kHeaderFixedSize) {
+    return stream_error(ErrorCode::kStreamEndedEarly, stream, in.size(),
+                        "stream ends inside the Huffman header");
+  }
+  h.lanes = in[1];
+  if (h.lanes != 1 && h.lanes != 4) {
+    return stream_error(ErrorCode::kBadHuffmanTable, stream, 1,
+                        "lane count " + std::to_string(h.lanes) + " is not 1 or 4");
+  }
+  DCZ_TRY(parse_lengths(stream, alphabet_size, h));
+  DCZ_TRY(parse_jump_table(stream, h));
+
+  const std::vector<std::uint32_t> table = build_decode_table(h);
+  const std::uint64_t mask = (std::uint64_t{1} << h.max_length) - 1;
+  Lane lanes[4];
+  std::size_t offsets[4];
+  std::size_t offset = h.lanes_offset;
+  for (unsigned i = 0; i < h.lanes; ++i) {
+    LaneRange r = lane_range(out.size(), h.lanes, i);
+    offsets[i] = offset;
+    lanes[i] = Lane{in.data() + offset, std::size_t(h.lane_size[i]), 0, 0, 0,
+                    out.data() + r.begin, out.data() + r.end};
+    offset += std::size_t(h.lane_size[i]);
+  }
+  const unsigned k = codes_per_refill(h.max_length);
+  switch (k) {
+    case 7: decode_lanes_fast<7>(lanes, h.lanes, table.data(), mask); break;
+    case 5: decode_lanes_fast<5>(lanes, h.lanes, table.data(), mask); break;
+    case 4: decode_lanes_fast<4>(lanes, h.lanes, table.data(), mask); break;
+    default: decode_lanes_fast<3>(lanes, h.lanes, table.data(), mask); break;
+  }
+  for (unsigned i = 0; i < h.lanes; ++i) {
+    decode_lane_tail(lanes[i], k, table.data(), mask);
+    DCZ_TRY(check_lane_end(stream, lanes[i], i, offsets[i]));
+  }
+  return Status::ok();
+}
+
+}  // namespace dcz::entropy

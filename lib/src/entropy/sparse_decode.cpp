@@ -1,0 +1,317 @@
+// decode_sparse_codebook and account_sparse_codebook. Both read the streams through the same
+// walker, which checks every position against the tensor and calls back once per entry.
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "entropy/bit_io.h"
+#include "entropy/codebook.h"
+#include "entropy/positions.h"
+#include "entropy/sparse_codebook.h"
+#include "entropy/sparse_params.h"
+#include "entropy/stream_error.h"
+#include "entropy/symbol_stream.h"
+#include "entropy/zstd_symbols.h"
+
+namespace dcz {
+
+namespace {
+
+using entropy::PositionScheme;
+using entropy::stream_error;
+
+struct SparseStreams {
+  entropy::SparseParams params;
+  const StreamView* codebook = nullptr;
+  const StreamView* indices = nullptr;
+  const StreamView* positions = nullptr;
+  const StreamView* extra = nullptr;  // escape gaps only
+};
+
+Status expect_role(const EncodedTensorView& t, std::size_t i, StreamRole role) {
+  if (t.streams[i].role != role) {
+    return make_error(ErrorCode::kBadTensorEntry,
+                      "sparse codebook stream " + std::to_string(i) + " has role " +
+                          std::to_string(int(t.streams[i].role)) + ", expected " +
+                          std::string(entropy::stream_role_name(role)));
+  }
+  return Status::ok();
+}
+
+Result<SparseStreams> find_streams(const EncodedTensorView& t, DType dtype,
+                                   std::uint64_t element_count) {
+  if (t.representation != Representation::kSparseCodebook) {
+    return make_error(ErrorCode::kBadTensorEntry, "tensor is not in the sparse codebook representation");
+  }
+  if (!entropy::codebook_dtype_supported(dtype)) {
+    return make_error(ErrorCode::kBadTensorEntry,
+                      "sparse codebook representation with dtype " + std::string(dtype_name(dtype)));
+  }
+  SparseStreams s;
+  DCZ_ASSIGN_OR_RETURN(s.params, entropy::read_sparse_params(t.params, element_count));
+  const std::size_t expected = s.params.scheme == PositionScheme::kEscapeGaps ? 4 : 3;
+  if (t.streams.size() != expected) {
+    return make_error(ErrorCode::kBadTensorEntry,
+                      "sparse codebook tensor has " + std::to_string(t.streams.size()) +
+                          " streams, its position scheme needs " + std::to_string(expected));
+  }
+  DCZ_TRY(expect_role(t, 0, StreamRole::kCodebook));
+  DCZ_TRY(expect_role(t, 1, StreamRole::kIndices));
+  DCZ_TRY(expect_role(t, 2, StreamRole::kPositions));
+  s.codebook = &t.streams[0];
+  s.indices = &t.streams[1];
+  s.positions = &t.streams[2];
+  if (expected == 4) {
+    DCZ_TRY(expect_role(t, 3, StreamRole::kPositionExtra));
+    s.extra = &t.streams[3];
+    if (s.extra->coding != StreamCoding::kRaw || s.extra->decoded_size != s.extra->bytes.size()) {
+      return stream_error(ErrorCode::kBadTensorEntry, *s.extra, 0,
+                          "position-extra stream must be raw with decoded size = stored size");
+    }
+  }
+  return s;
+}
+
+// Decoded codebook values (bit patterns), checked.
+Result<std::vector<std::uint64_t>> read_codebook(const SparseStreams& s, DType dtype) {
+  const StreamView& v = *s.codebook;
+  const std::uint64_t expect = std::uint64_t(s.params.codebook_size) * dtype_size(dtype);
+  if (v.decoded_size != expect) {
+    return stream_error(ErrorCode::kBadCodebook, v, 0,
+                        "decoded size " + std::to_string(v.decoded_size) + " but " +
+                            std::to_string(s.params.codebook_size) + " entries need " +
+                            std::to_string(expect) + " bytes");
+  }
+  if (v.coding == StreamCoding::kRaw) {
+    return entropy::parse_codebook(v, v.bytes, dtype, s.params.codebook_size);
+  }
+  if (v.coding != StreamCoding::kZstd) {
+    return stream_error(ErrorCode::kBadTensorEntry, v, 0, "codebook coding must be raw or zstd");
+  }
+  std::vector<std::uint8_t> raw(static_cast<std::size_t>(expect));
+  if (!raw.empty() || !v.bytes.empty()) DCZ_TRY(entropy::zstd_bytes_decode(v, raw));
+  return entropy::parse_codebook(v, raw, dtype, s.params.codebook_size);
+}
+
+// Symbol counts each stream must have, from the params; checked before anything is allocated.
+Status check_symbol_counts(const SparseStreams& s, std::uint64_t element_count) {
+  const std::uint64_t nnz = s.params.nonzeros;
+  const std::uint64_t n_idx = s.indices->decoded_size;
+  const std::uint64_t n_pos = s.positions->decoded_size;
+  bool ok = true;
+  switch (s.params.scheme) {
+    case PositionScheme::kPaperGaps: ok = n_idx == n_pos && n_idx >= nnz && n_idx <= element_count; break;
+    case PositionScheme::kEscapeGaps: ok = n_idx == nnz && n_pos == nnz; break;
+    case PositionScheme::kBitmap: ok = n_idx == nnz && n_pos == element_count; break;
+  }
+  if (!ok) {
+    return stream_error(ErrorCode::kBadSize, *s.positions, 0,
+                        std::to_string(n_idx) + " indices and " + std::to_string(n_pos) +
+                            " position symbols do not fit " + std::to_string(nnz) +
+                            " nonzeros in " + std::to_string(element_count) + " elements");
+  }
+  return Status::ok();
+}
+
+struct DecodedSymbols {
+  std::vector<std::uint16_t> indices;
+  std::vector<std::uint16_t> positions;
+};
+
+Result<DecodedSymbols> decode_symbols(const SparseStreams& s) {
+  const std::uint32_t k = s.params.codebook_size;
+  const bool paper = s.params.scheme == PositionScheme::kPaperGaps;
+  std::uint32_t pos_alphabet = entropy::kBitmapAlphabetSize;
+  if (paper) pos_alphabet = 1u << s.params.gap_bits;
+  if (s.params.scheme == PositionScheme::kEscapeGaps) pos_alphabet = entropy::kEscapeAlphabetSize;
+  DecodedSymbols d;
+  d.indices.resize(std::size_t(s.indices->decoded_size));
+  d.positions.resize(std::size_t(s.positions->decoded_size));
+  DCZ_TRY(entropy::decode_symbol_stream(*s.indices, paper ? k + 1 : k, d.indices));
+  DCZ_TRY(entropy::decode_symbol_stream(*s.positions, pos_alphabet, d.positions));
+  return d;
+}
+
+Status past_end(const StreamView& v, std::uint64_t entry, std::uint64_t element_count) {
+  return stream_error(ErrorCode::kBadPositions, v, 0,
+                      "entry " + std::to_string(entry) + " lies past the tensor's " +
+                          std::to_string(element_count) + " elements");
+}
+
+// Calls visit(position, index) for every nonzero in order, checking the positions.
+template <class Visit>
+Status walk_paper(const SparseStreams& s, const DecodedSymbols& d, std::uint64_t element_count,
+                  Visit&& visit) {
+  // The filler index is K; with K = 65536 no u16 symbol can be a filler.
+  const std::uint32_t filler = s.params.codebook_size;
+  const std::uint64_t max_gap = (std::uint64_t{1} << s.params.gap_bits) - 1;
+  std::uint64_t pos = 0;
+  std::uint64_t nonzeros = 0;
+  const std::size_t n = d.positions.size();
+  for (std::size_t e = 0; e < n; ++e) {
+    const std::uint64_t gap = d.positions[e];
+    if (gap >= element_count - pos) return past_end(*s.positions, e, element_count);
+    pos += gap;
+    if (std::uint32_t(d.indices[e]) == filler) {
+      if (gap != max_gap || e + 1 == n) {
+        return stream_error(ErrorCode::kBadPositions, *s.positions, 0,
+                            "filler entry " + std::to_string(e) +
+                                (gap != max_gap ? " has a gap below the maximum" : " ends the stream"));
+      }
+    } else {
+      visit(pos, d.indices[e]);
+      ++nonzeros;
+    }
+    ++pos;
+  }
+  if (nonzeros != s.params.nonzeros) {
+    return stream_error(ErrorCode::kBadPositions, *s.positions, 0,
+                        std::to_string(nonzeros) + " nonzero entries, params say " +
+                            std::to_string(s.params.nonzeros));
+  }
+  return Status::ok();
+}
+
+template <class Visit>
+Status walk_escape(const SparseStreams& s, const DecodedSymbols& d, std::uint64_t element_count,
+                   Visit&& visit) {
+  entropy::BitReader extra(s.extra->bytes);
+  std::uint64_t pos = 0;
+  for (std::size_t i = 0; i < d.positions.size(); ++i) {
+    const std::uint16_t symbol = d.positions[i];
+    const std::uint64_t run =
+        entropy::escape_run(symbol, extra.get_wide(entropy::escape_extra_bits(symbol)));
+    if (extra.overran()) {
+      return stream_error(ErrorCode::kStreamEndedEarly, *s.extra, s.extra->bytes.size(),
+                          "extra bits of gap " + std::to_string(i) + " run past the stream");
+    }
+    if (run >= element_count - pos) return past_end(*s.positions, i, element_count);
+    pos += run;
+    visit(pos, d.indices[i]);
+    ++pos;
+  }
+  if (!extra.at_clean_end()) {
+    return stream_error(ErrorCode::kStreamTrailingData, *s.extra, extra.consumed_bits() / 8,
+                        "bytes or nonzero bits after the last gap's extra bits");
+  }
+  return Status::ok();
+}
+
+template <class Visit>
+Status walk_bitmap(const SparseStreams& s, const DecodedSymbols& d, Visit&& visit) {
+  std::size_t next = 0;
+  for (std::size_t pos = 0; pos < d.positions.size(); ++pos) {
+    if (d.positions[pos] == 0) continue;
+    if (next == d.indices.size()) {
+      return stream_error(ErrorCode::kBadPositions, *s.positions, pos / 8,
+                          "bitmap marks more than the " + std::to_string(d.indices.size()) +
+                              " nonzeros");
+    }
+    visit(pos, d.indices[next++]);
+  }
+  if (next != d.indices.size()) {
+    return stream_error(ErrorCode::kBadPositions, *s.positions, 0,
+                        "bitmap marks " + std::to_string(next) + " elements for " +
+                            std::to_string(d.indices.size()) + " nonzeros");
+  }
+  return Status::ok();
+}
+
+template <class Visit>
+Status walk(const SparseStreams& s, const DecodedSymbols& d, std::uint64_t element_count,
+            Visit&& visit) {
+  switch (s.params.scheme) {
+    case PositionScheme::kPaperGaps: return walk_paper(s, d, element_count, visit);
+    case PositionScheme::kEscapeGaps: return walk_escape(s, d, element_count, visit);
+    case PositionScheme::kBitmap: return walk_bitmap(s, d, visit);
+  }
+  return Status::ok();
+}
+
+template <std::size_t kSize>
+Status scatter(const SparseStreams& s, const DecodedSymbols& d,
+               const std::vector<std::uint64_t>& codebook, std::uint64_t element_count,
+               std::uint8_t* out) {
+  return walk(s, d, element_count, [&](std::uint64_t pos, std::uint16_t index) {
+    std::memcpy(out + pos * kSize, &codebook[index], kSize);  // little-endian host: low bytes
+  });
+}
+
+double entropy_bits(const std::vector<std::uint64_t>& histogram) {
+  std::uint64_t total = 0;
+  for (std::uint64_t c : histogram) total += c;
+  double bits = 0;
+  for (std::uint64_t c : histogram) {
+    if (c != 0) bits -= double(c) * std::log2(double(c) / double(total));
+  }
+  return bits;
+}
+
+}  // namespace
+
+Status decode_sparse_codebook(const EncodedTensorView& tensor, DType dtype,
+                              std::uint64_t element_count, std::span<std::uint8_t> out) {
+  const std::size_t value_size = dtype_size(dtype);
+  if (value_size == 0 || out.size() / value_size != element_count || out.size() % value_size) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "output has " + std::to_string(out.size()) + " bytes for " +
+                          std::to_string(element_count) + " elements of " +
+                          std::string(dtype_name(dtype)));
+  }
+  DCZ_ASSIGN_OR_RETURN(SparseStreams s, find_streams(tensor, dtype, element_count));
+  DCZ_ASSIGN_OR_RETURN(std::vector<std::uint64_t> codebook, read_codebook(s, dtype));
+  DCZ_TRY(check_symbol_counts(s, element_count));
+  DCZ_ASSIGN_OR_RETURN(DecodedSymbols d, decode_symbols(s));
+  std::memset(out.data(), 0, out.size());
+  switch (value_size) {
+    case 1: return scatter<1>(s, d, codebook, element_count, out.data());
+    case 2: return scatter<2>(s, d, codebook, element_count, out.data());
+    case 4: return scatter<4>(s, d, codebook, element_count, out.data());
+    default: return scatter<8>(s, d, codebook, element_count, out.data());
+  }
+}
+
+Result<SparseAccounting> account_sparse_codebook(const EncodedTensorView& tensor, DType dtype,
+                                                 std::uint64_t element_count) {
+  DCZ_ASSIGN_OR_RETURN(SparseStreams s, find_streams(tensor, dtype, element_count));
+  DCZ_ASSIGN_OR_RETURN(std::vector<std::uint64_t> codebook, read_codebook(s, dtype));
+  DCZ_TRY(check_symbol_counts(s, element_count));
+  DCZ_ASSIGN_OR_RETURN(DecodedSymbols d, decode_symbols(s));
+
+  const unsigned b = s.params.gap_bits;
+  std::vector<std::uint64_t> index_histogram(codebook.size(), 0);
+  std::vector<std::uint64_t> gap_histogram(std::size_t{1} << b, 0);
+  std::uint64_t fillers = 0;
+  std::uint64_t next = 0;  // the element after the previous nonzero
+  DCZ_TRY(walk(s, d, element_count, [&](std::uint64_t pos, std::uint16_t index) {
+    const std::uint64_t run = pos - next;
+    fillers += run >> b;
+    gap_histogram.back() += run >> b;
+    ++gap_histogram[std::size_t(run & ((std::uint64_t{1} << b) - 1))];
+    ++index_histogram[index];
+    next = pos + 1;
+  }));
+
+  SparseAccounting a;
+  a.weights = element_count;
+  a.nonzeros = s.params.nonzeros;
+  a.codebook_size = codebook.size();
+  a.codebook_bytes = codebook.size() * dtype_size(dtype);
+  a.position_scheme = std::uint8_t(s.params.scheme);
+  a.gap_bits = b;
+  a.index_bits = entropy::bits_for_alphabet(codebook.size() + (fillers > 0 ? 1 : 0));
+  a.paper_fillers = fillers;
+  a.paper_entries = a.nonzeros + fillers;
+  a.paper_index_bits = a.paper_entries * b;
+  a.paper_weight_bits = a.paper_entries * a.index_bits;
+  a.stored_codebook_bytes = s.codebook->bytes.size();
+  a.stored_index_bytes = s.indices->bytes.size();
+  a.stored_position_bytes = s.positions->bytes.size();
+  a.stored_extra_bytes = s.extra ? s.extra->bytes.size() : 0;
+  a.index_entropy_bits = entropy_bits(index_histogram);
+  a.paper_gap_entropy_bits = entropy_bits(gap_histogram);
+  return a;
+}
+
+}  // namespace dcz
