@@ -74,6 +74,12 @@ struct Engine::Impl {
   ModelSignature signature;
   cv::dnn::Net net;
   std::vector<float> padded;  // a fixed-batch model's last, zero-padded chunk
+  // OpenCV 4.6 folds Shape→Gather→Reshape chains (torch's flatten) at import time for batch 1,
+  // so such a model fails on larger batches; after the first such failure it runs one by one.
+  bool single_sample = false;
+
+  Status run_chunk(const float* data, std::size_t n, std::size_t chunk, const std::vector<int>& sample_dims,
+                   std::vector<float>& outputs, std::size_t& classes);
 };
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -134,52 +140,69 @@ Status Engine::check_sample_shape(std::span<const std::int64_t> sample_shape) co
   return Status::ok();
 }
 
+// One forward pass of `chunk` samples of which the first `n` are real (the rest zero padding);
+// appends n × classes outputs.
+Status Engine::Impl::run_chunk(const float* data, std::size_t n, std::size_t chunk, const std::vector<int>& sample_dims,
+                               std::vector<float>& outputs, std::size_t& classes) {
+  std::size_t elements = 1;
+  for (int d : sample_dims) elements *= static_cast<std::size_t>(d);
+  if (n < chunk) {
+    padded.assign(chunk * elements, 0.0f);
+    std::memcpy(padded.data(), data, n * elements * sizeof(float));
+    data = padded.data();
+  }
+  std::vector<int> sizes{static_cast<int>(chunk)};
+  sizes.insert(sizes.end(), sample_dims.begin(), sample_dims.end());
+  try {
+    cv::Mat blob(static_cast<int>(sizes.size()), sizes.data(), CV_32F, const_cast<float*>(data));
+    net.setInput(blob, signature.input.name);
+    cv::Mat out = net.forward();
+    if (out.type() != CV_32F || out.total() == 0 || out.total() % chunk != 0) {
+      return make_error(ErrorCode::kEngineFailed, name + ": output of " + std::to_string(out.total()) +
+                                                      " values does not split into " + std::to_string(chunk) +
+                                                      " samples");
+    }
+    std::size_t per = out.total() / chunk;
+    if (classes && per != classes) {
+      return make_error(ErrorCode::kEngineFailed, name + ": output size changed between batches");
+    }
+    classes = per;
+    cv::Mat flat = out.isContinuous() ? out : out.clone();
+    const float* o = flat.ptr<float>();
+    outputs.insert(outputs.end(), o, o + n * per);
+  } catch (const cv::Exception& e) {
+    return make_error(ErrorCode::kEngineFailed, name + ": OpenCV dnn failed to run the model: " + describe_cv_error(e));
+  }
+  return Status::ok();
+}
+
 Status Engine::run(const float* inputs, std::size_t count, std::span<const std::int64_t> sample_shape,
                    std::vector<float>& outputs, std::size_t& classes) {
   DCZ_TRY(check_sample_shape(sample_shape));
   const ModelTensor& in = impl_->signature.input;
   std::size_t elements = 1;
   for (std::int64_t d : sample_shape) elements *= static_cast<std::size_t>(d);
-  bool flatten = in.has_shape && in.dims.size() == 2 && sample_shape.size() != 1;
-  std::size_t fixed_batch = in.has_shape && !in.dims.empty() && in.dims[0] > 0 ? in.dims[0] : 0;
-  std::size_t chunk = fixed_batch ? fixed_batch : count;
+  std::vector<int> dims;
+  if (in.has_shape && in.dims.size() == 2 && sample_shape.size() != 1) {
+    dims.push_back(static_cast<int>(elements));  // a flat [N, K] input
+  } else {
+    for (std::int64_t d : sample_shape) dims.push_back(static_cast<int>(d));
+  }
   outputs.clear();
   classes = 0;
+  std::size_t fixed_batch = in.has_shape && !in.dims.empty() && in.dims[0] > 0 ? in.dims[0] : 0;
+  if (fixed_batch == 0 && !impl_->single_sample) {
+    if (count <= 1) return impl_->run_chunk(inputs, count, count, dims, outputs, classes);
+    if (impl_->run_chunk(inputs, count, count, dims, outputs, classes)) return Status::ok();
+    // Retry one sample at a time; a genuine error recurs there and is returned.
+    impl_->single_sample = true;
+    outputs.clear();
+    classes = 0;
+  }
+  std::size_t chunk = fixed_batch ? fixed_batch : 1;
   for (std::size_t first = 0; first < count; first += chunk) {
     std::size_t n = std::min(chunk, count - first);
-    const float* data = inputs + first * elements;
-    if (n < chunk) {  // fixed batch: pad the tail with zeros and drop its outputs
-      impl_->padded.assign(chunk * elements, 0.0f);
-      std::memcpy(impl_->padded.data(), data, n * elements * sizeof(float));
-      data = impl_->padded.data();
-    }
-    std::vector<int> sizes{static_cast<int>(chunk)};
-    if (flatten) {
-      sizes.push_back(static_cast<int>(elements));
-    } else {
-      for (std::int64_t d : sample_shape) sizes.push_back(static_cast<int>(d));
-    }
-    try {
-      cv::Mat blob(static_cast<int>(sizes.size()), sizes.data(), CV_32F, const_cast<float*>(data));
-      impl_->net.setInput(blob, in.name);
-      cv::Mat out = impl_->net.forward();
-      if (out.type() != CV_32F || out.total() % chunk != 0 || out.total() == 0) {
-        return make_error(ErrorCode::kEngineFailed, impl_->name + ": output of " + std::to_string(out.total()) +
-                                                        " values does not split into " + std::to_string(chunk) +
-                                                        " samples");
-      }
-      std::size_t per = out.total() / chunk;
-      if (classes && per != classes) {
-        return make_error(ErrorCode::kEngineFailed, impl_->name + ": output size changed between batches");
-      }
-      classes = per;
-      cv::Mat flat = out.isContinuous() ? out : out.clone();
-      const float* o = flat.ptr<float>();
-      outputs.insert(outputs.end(), o, o + n * per);
-    } catch (const cv::Exception& e) {
-      return make_error(ErrorCode::kEngineFailed, impl_->name + ": OpenCV dnn failed to run the model: " +
-                                                      describe_cv_error(e));
-    }
+    DCZ_TRY(impl_->run_chunk(inputs + first * elements, n, chunk, dims, outputs, classes));
   }
   return Status::ok();
 }
