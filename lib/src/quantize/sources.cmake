@@ -1,0 +1,10 @@
+# Files of lib/src/quantize (appended to the layers' source lists).
+# Kernels and tensor-level quantization: no ONNX.
+list(APPEND DCZ_CORE_SOURCES
+  src/quantize/radix_sort.cpp
+  src/quantize/init.cpp
+  src/quantize/lloyd.cpp
+  src/quantize/optimal.cpp
+  src/quantize/kmeans.cpp
+  src/quantize/tensor_quantize.cpp
+)
