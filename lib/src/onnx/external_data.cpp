@@ -1,0 +1,167 @@
+// External data on load: TensorProto.data_location == EXTERNAL with external_data entries
+// "location" (a path relative to the model's folder), "offset" and "length" (decimal byte
+// counts; length absent = to the end of the file). "checksum" and unknown keys are ignored.
+// The bytes are copied into raw_data so the model no longer depends on the file.
+#include <map>
+
+#include "dcz/file_io.h"
+#include "onnx/onnx_model_impl.h"
+
+namespace dcz::onnx_internal {
+namespace {
+
+struct ExternalRef {
+  std::string location;
+  std::uint64_t offset = 0;
+  bool has_length = false;
+  std::uint64_t length = 0;
+};
+
+Status external_error(const TensorInfo& info, const std::string& location,
+                      const std::string& what) {
+  return make_error(ErrorCode::kBadExternalData,
+                    describe_tensor(info) + ": external data '" + location + "': " + what);
+}
+
+// Strict decimal: digits only, no sign, no overflow past 2^62.
+bool parse_decimal(const std::string& s, std::uint64_t& out) {
+  if (s.empty() || s.size() > 19) return false;
+  std::uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (v > (std::uint64_t{1} << 62)) return false;
+  out = v;
+  return true;
+}
+
+Result<ExternalRef> parse_external_entries(const onnx::TensorProto& t, const TensorInfo& info) {
+  ExternalRef ref;
+  bool has_location = false;
+  for (const auto& e : t.external_data()) {
+    if (e.key() == "location") {
+      ref.location = e.value();
+      has_location = true;
+    } else if (e.key() == "offset" || e.key() == "length") {
+      std::uint64_t v = 0;
+      if (!parse_decimal(e.value(), v)) {
+        return external_error(info, ref.location,
+                              e.key() + " '" + e.value() + "' is not a byte count");
+      }
+      if (e.key() == "offset") {
+        ref.offset = v;
+      } else {
+        ref.length = v;
+        ref.has_length = true;
+      }
+    }
+  }
+  if (!has_location || ref.location.empty()) {
+    return external_error(info, ref.location, "no 'location' entry");
+  }
+  return ref;
+}
+
+// Only plain relative paths inside the model's folder are followed.
+Status check_location(const std::string& location, const TensorInfo& info) {
+  const std::filesystem::path p(location);
+  if (location.find('\0') != std::string::npos) {
+    return external_error(info, location, "location contains a NUL byte");
+  }
+  if (p.is_absolute() || p.has_root_name() || p.has_root_directory()) {
+    return external_error(info, location, "absolute locations are not allowed");
+  }
+  for (const auto& part : p) {
+    if (part == "..") return external_error(info, location, "'..' components are not allowed");
+  }
+  return Status::ok();
+}
+
+class ExternalReader {
+ public:
+  explicit ExternalReader(std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+  Status read(onnx::TensorProto& t, const TensorInfo& info) {
+    if (info.dtype == DType::kString) {
+      return make_error(ErrorCode::kBadExternalData,
+                        describe_tensor(info) + ": string tensors cannot use external data");
+    }
+    if (t.has_raw_data()) {
+      return make_error(ErrorCode::kBadOnnx,
+                        describe_tensor(info) + ": external tensor also has raw_data");
+    }
+    DCZ_ASSIGN_OR_RETURN(ExternalRef ref, parse_external_entries(t, info));
+    if (dir_.empty()) {
+      return external_error(info, ref.location,
+                            "external data is not allowed here (no folder to resolve it in)");
+    }
+    DCZ_TRY(check_location(ref.location, info));
+    DCZ_ASSIGN_OR_RETURN(std::span<const std::uint8_t> file, open(ref.location, info));
+    if (ref.offset > file.size()) {
+      return external_error(info, ref.location,
+                            "offset " + std::to_string(ref.offset) + " is past the end of the " +
+                                std::to_string(file.size()) + "-byte file");
+    }
+    const std::uint64_t length = ref.has_length ? ref.length : file.size() - ref.offset;
+    if (length > file.size() - ref.offset) {
+      return external_error(info, ref.location,
+                            "offset " + std::to_string(ref.offset) + " + length " +
+                                std::to_string(length) + " is past the end of the " +
+                                std::to_string(file.size()) + "-byte file");
+    }
+    DCZ_ASSIGN_OR_RETURN(const std::uint64_t need, expected_byte_size(info));
+    if (length != need) {
+      return external_error(info, ref.location,
+                            "length " + std::to_string(length) + " but dtype and dims need " +
+                                std::to_string(need) + " bytes");
+    }
+    t.mutable_raw_data()->assign(reinterpret_cast<const char*>(file.data() + ref.offset),
+                                 static_cast<std::size_t>(length));
+    t.clear_external_data();
+    t.clear_data_location();
+    return Status::ok();
+  }
+
+ private:
+  Result<std::span<const std::uint8_t>> open(const std::string& location,
+                                             const TensorInfo& info) {
+    auto it = files_.find(location);
+    if (it == files_.end()) {
+      const std::filesystem::path full = dir_ / location;
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(full, ec)) {
+        return external_error(info, location, "no such file (" + full.string() + ")");
+      }
+      auto f = InputFile::open(full);
+      if (!f) return external_error(info, location, f.status().message());
+      it = files_.emplace(location, std::move(*f)).first;
+    }
+    return it->second.bytes();
+  }
+
+  std::filesystem::path dir_;
+  std::map<std::string, InputFile> files_;  // one mapping per file, shared by its tensors
+};
+
+}  // namespace
+
+Status resolve_external_data(OnnxModel::Impl& impl, const std::filesystem::path& dir) {
+  ExternalReader reader(dir);
+  for (std::size_t i = 0; i < impl.tensors.size(); ++i) {
+    onnx::TensorProto& t = *impl.tensors[i];
+    if (t.data_location() != onnx::TensorProto::EXTERNAL) {
+      if (t.external_data_size() > 0) {
+        return make_error(ErrorCode::kBadOnnx, describe_tensor(impl.infos[i]) +
+                                                   ": external_data entries without "
+                                                   "data_location EXTERNAL");
+      }
+      continue;
+    }
+    DCZ_TRY(reader.read(t, impl.infos[i]));
+    impl.infos[i].was_external = true;
+  }
+  return Status::ok();
+}
+
+}  // namespace dcz::onnx_internal
