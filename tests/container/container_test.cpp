@@ -2,6 +2,8 @@
 // rejects every malformed file with the specific error of the rule it breaks (SPEC sections 2, 4).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <functional>
 
 #include "container/container_fixture.h"
@@ -199,6 +201,14 @@ TEST_P(MalformedFile, IsRejectedWithItsCode) {
   ASSERT_FALSE(c.is_ok()) << GetParam().name;
   EXPECT_EQ(c.status().code(), GetParam().expected)
       << GetParam().name << ": " << c.status().to_string();
+  // DCZ_WRITE_GOLDEN=DIR freezes the table as golden files (tests/golden/invalid), which keep
+  // guarding the reader even if this table or the writer later changes.
+  if (const char* dir = std::getenv("DCZ_WRITE_GOLDEN")) {
+    std::string n = GetParam().name;
+    for (char& ch : n) if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+    std::ofstream(std::string(dir) + "/" + std::string(error_code_name(GetParam().expected)) + "--" + n + ".dcz",
+                  std::ios::binary).write(reinterpret_cast<const char*>(f.data()), static_cast<std::streamsize>(f.size()));
+  }
   // Annotation mode must also end in an error, never crash, and show fields.
   std::vector<AnnotationRow> rows;
   ReadOptions ro;

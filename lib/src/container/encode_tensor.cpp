@@ -1,14 +1,10 @@
 #include "container/encode_tensor.h"
 
-#if __has_include("entropy/sparse_codebook.h")  // LEAD-TEMP: until stage 3 lands
 #include "entropy/sparse_codebook.h"
-#define DCZ_HAVE_SPARSE 1
-#endif
 
 namespace dcz {
 namespace {
 
-#ifdef DCZ_HAVE_SPARSE
 SparseCodebookOptions sparse_options(unsigned gap_bits, const EncodeOptions& o) {
   SparseCodebookOptions s;
   s.entropy = static_cast<SparseCodebookOptions::Entropy>(o.entropy);
@@ -17,7 +13,6 @@ SparseCodebookOptions sparse_options(unsigned gap_bits, const EncodeOptions& o) 
   s.zstd_level = o.zstd_level > 0 ? o.zstd_level : 19;
   return s;
 }
-#endif
 
 }  // namespace
 
@@ -34,13 +29,9 @@ Result<EncodedTensor> encode_tensor(const TensorView& tensor, unsigned gap_bits,
       tensor.element_count() == 0) {
     return dense;
   }
-#ifdef DCZ_HAVE_SPARSE
   DCZ_ASSIGN_OR_RETURN(std::optional<EncodedTensor> sparse,
                        encode_sparse_codebook(tensor, sparse_options(gap_bits, options)));
   if (sparse && encoded_cost(*sparse) < encoded_cost(dense)) return std::move(*sparse);
-#else
-  (void)gap_bits;
-#endif
   return dense;
 }
 

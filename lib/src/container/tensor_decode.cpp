@@ -1,6 +1,7 @@
 // Dispatch from a tensor entry to its representation's decoder (SPEC 5).
 #include "container/dense.h"
 #include "dcz/container.h"
+#include "entropy/sparse_codebook.h"
 
 namespace dcz {
 
@@ -15,7 +16,7 @@ Status decode_tensor(const Container& c, std::size_t i, std::span<std::uint8_t> 
       s = decode_dense(c.view(i), out);
       break;
     case Representation::kSparseCodebook:
-      s = make_error(ErrorCode::kUnsupported, "sparse + codebook decoding not built in");
+      s = decode_sparse_codebook(c.view(i), e.dtype, e.element_count(), out);
       break;
   }
   if (!s.is_ok()) {

@@ -1,0 +1,1 @@
+dcz_gtest(test_model SOURCES model/model_roundtrip_test.cpp LIBS dcz dcz_test_support)
