@@ -4,3 +4,7 @@ list(APPEND DCZ_CORE_SOURCES
   src/prune/kernels.cpp
   src/prune/parallel.cpp
 )
+list(APPEND DCZ_ONNX_SOURCES
+  src/prune/prune_model.cpp
+  src/prune/prune_report.cpp
+)
