@@ -3,3 +3,7 @@ dcz_gtest(test_quantize_core
   SOURCES quantize/kmeans_test.cpp quantize/optimal_test.cpp quantize/tensor_quantize_test.cpp
           quantize/radix_sort_test.cpp quantize/test_data.cpp
   LIBS dcz_core)
+# Model-level quantization over synthetic and real ONNX models.
+dcz_gtest(test_quantize_model
+  SOURCES quantize/quantize_model_test.cpp
+  LIBS dcz dcz_test_support onnx_proto)

@@ -8,3 +8,8 @@ list(APPEND DCZ_CORE_SOURCES
   src/quantize/kmeans.cpp
   src/quantize/tensor_quantize.cpp
 )
+# Model-level quantization and its report: the ONNX layer.
+list(APPEND DCZ_ONNX_SOURCES
+  src/quantize/model_quantize.cpp
+  src/quantize/quantize_report.cpp
+)
