@@ -8,6 +8,9 @@
 #include "common/cli_app.h"
 #include "dcz/dataset.h"
 #include "dcz/eval.h"
+#include "dcz/file_io.h"
+#include "dcz/onnx_model.h"
+#include "dcz/sensitivity.h"
 
 namespace {
 
@@ -23,6 +26,12 @@ struct Args {
   unsigned threads = 0;
   bool json = false, quiet = false;
   std::string dump_dir;
+  // --sensitivity
+  std::string sensitivity;
+  std::vector<double> settings;
+  double max_drop = 0.5;
+  std::vector<std::string> include, exclude;
+  std::string recipe_out, plot_out;
 };
 
 // "[#########           ] 4500/10000" redrawn in place; only when stderr is a terminal.
@@ -35,20 +44,57 @@ void draw_progress(std::size_t done, std::size_t total, const std::string& what)
   std::fflush(stderr);
 }
 
+dcz::Status write_text(const std::string& path, const std::string& text) {
+  DCZ_ASSIGN_OR_RETURN(dcz::OutputFile out, dcz::OutputFile::create(path, {.binary = false}));
+  DCZ_TRY(out.write(text));
+  return out.commit();
+}
+
+dcz::EvalOptions eval_options(const Args& a) {
+  dcz::EvalOptions options;
+  options.preprocess = {a.scale, a.mean, a.std};
+  options.batch_size = a.batch;
+  options.threads = a.threads;
+  return options;
+}
+
+dcz::Status run_sensitivity(const Args& a, const dcz::Dataset& dataset) {
+  if (a.models.size() != 1) {
+    return dcz::make_error(dcz::ErrorCode::kInvalidArgument, "--sensitivity takes exactly one model");
+  }
+  DCZ_ASSIGN_OR_RETURN(dcz::EvalModel source, dcz::load_eval_model(a.models[0]));
+  std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(source.onnx.data()), source.onnx.size());
+  DCZ_ASSIGN_OR_RETURN(dcz::OnnxModel model, dcz::OnnxModel::parse(bytes, {}, source.name));
+  dcz::SensitivityOptions options;
+  options.stage = a.sensitivity == "prune" ? dcz::SensitivityStage::kPrune : dcz::SensitivityStage::kQuantize;
+  options.settings = a.settings;
+  options.max_drop = a.max_drop;
+  options.selection.include = a.include;
+  options.selection.exclude = a.exclude;
+  options.eval = eval_options(a);
+  if (!a.quiet && isatty(STDERR_FILENO)) {
+    options.progress = [](std::size_t done, std::size_t total) { draw_progress(done, total, "sensitivity"); };
+  }
+  DCZ_ASSIGN_OR_RETURN(dcz::SensitivityReport report, dcz::analyze_sensitivity(model, dataset, options));
+  if (!a.recipe_out.empty()) DCZ_TRY(write_text(a.recipe_out, dcz::write_recipe(report.recipe)));
+  if (!a.plot_out.empty()) DCZ_TRY(write_text(a.plot_out, dcz::sensitivity_svg(report)));
+  std::string text = a.json ? dcz::format_sensitivity_json(report) : dcz::format_sensitivity_text(report);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return dcz::Status::ok();
+}
+
 dcz::Status run_eval(const Args& a) {
   DCZ_ASSIGN_OR_RETURN(dcz::DatasetSpec spec, dcz::parse_dataset_spec(a.data));
   dcz::DatasetLoadOptions load;
   load.limit = a.limit;
   DCZ_ASSIGN_OR_RETURN(dcz::Dataset dataset, dcz::load_dataset(spec, load));
+  if (!a.sensitivity.empty()) return run_sensitivity(a, dataset);
   std::vector<dcz::EvalModel> models;
   for (const std::string& path : a.models) {
     DCZ_ASSIGN_OR_RETURN(dcz::EvalModel m, dcz::load_eval_model(path));
     models.push_back(std::move(m));
   }
-  dcz::EvalOptions options;
-  options.preprocess = {a.scale, a.mean, a.std};
-  options.batch_size = a.batch;
-  options.threads = a.threads;
+  dcz::EvalOptions options = eval_options(a);
   options.keep_outputs = !a.dump_dir.empty();
   if (!a.quiet && isatty(STDERR_FILENO)) {
     options.progress = [](std::size_t done, std::size_t total) { draw_progress(done, total, "evaluating"); };
@@ -82,7 +128,24 @@ int main(int argc, char** argv) {
   app.add_option("--dump-outputs", a.dump_dir,
                  "Write inputs.npy, labels.npy, model_<i>.onnx and opencv_<i>.npy to this folder "
                  "(for the ONNX Runtime check)");
+  auto* sens = app.add_option("--sensitivity", a.sensitivity,
+                               "Prune (or quantize) one layer at a time over --settings and derive a "
+                               "recipe within --max-drop (docs/eval.md)")
+                   ->check(CLI::IsMember({"prune", "quantize"}));
+  app.add_option("--settings", a.settings,
+                 "Sparsities in [0,1) or bit widths (default 0.3..0.95 / 8..2), comma-separated")
+      ->delimiter(',')->needs(sens);
+  app.add_option("--max-drop", a.max_drop, "Accuracy budget in top-1 points")->needs(sens)->capture_default_str();
+  app.add_option("--include", a.include, "Only weights matching these globs")->needs(sens);
+  app.add_option("--exclude", a.exclude, "Skip weights matching these globs")->needs(sens);
+  app.add_option("--recipe-out", a.recipe_out, "Write the verified recipe JSON (dcz-prune/quantize --recipe)")
+      ->needs(sens);
+  app.add_option("--plot", a.plot_out, "Write an SVG plot of accuracy per layer per setting")->needs(sens);
   if (auto code = dcz::cli::parse(app, argc, argv)) return *code;
+  if (!a.sensitivity.empty() && !a.dump_dir.empty()) {
+    return dcz::cli::report(kTool, dcz::make_error(dcz::ErrorCode::kInvalidArgument,
+                                                   "--dump-outputs does not combine with --sensitivity"));
+  }
   return dcz::cli::run(kTool, [&] {
     dcz::Status s = run_eval(a);
     return s ? dcz::cli::kExitOk : dcz::cli::report(kTool, s);
