@@ -60,7 +60,7 @@ TEST(SparseAccounting, PaperExampleNumbersByHand) {
   EXPECT_EQ(a->gap_bits, 3u);
   EXPECT_EQ(a->paper_fillers, 1u);
   EXPECT_EQ(a->paper_entries, 5u);
-  EXPECT_EQ(a->index_bits, 2u);          // K + filler = 4 symbols
+  EXPECT_EQ(a->index_bits, 2u);          // ceil(log2 3)
   EXPECT_EQ(a->paper_index_bits, 15u);   // 5 entries x 3 bits
   EXPECT_EQ(a->paper_weight_bits, 10u);  // 5 entries x 2 bits
   EXPECT_EQ(a->stored_codebook_bytes, 12u);
@@ -88,6 +88,32 @@ TEST(SparseAccounting, PaperNumbersDoNotDependOnTheStoredScheme) {
     EXPECT_EQ(a->paper_weight_bits, 10u);
     EXPECT_EQ(a->position_scheme, int(p) - 1);
   }
+}
+
+// K = 4 = 2^2 with fillers: the paper counts fillers at the weights' 2 bits; the stored scheme-0
+// index stream needs 3 bits for its alphabet K + 1 = 5.
+TEST(SparseAccounting, PowerOfTwoCodebookWithFillers) {
+  std::vector<std::uint64_t> v(12, 0);
+  v[0] = test::float_bits(1.f);
+  v[1] = test::float_bits(2.f);
+  v[2] = test::float_bits(3.f);
+  v[11] = test::float_bits(4.f);
+  test::OwnedTensor t = test::tensor_from_bits(DType::kFloat32, {12}, v);
+  SparseCodebookOptions o;
+  o.entropy = SparseCodebookOptions::Entropy::kFixed;
+  o.positions = SparseCodebookOptions::Positions::kPaperGaps;
+  o.gap_bits = 2;
+  auto r = encode_sparse_codebook(t.view(), o);
+  ASSERT_TRUE(r.is_ok() && r->has_value());
+  EXPECT_EQ((*r)->streams[1].param, 3);
+  EXPECT_EQ((*r)->streams[1].bytes.size(), 3u);  // 6 entries x 3 bits
+  auto a = account_sparse_codebook(test::view_of(**r), DType::kFloat32, 12);
+  ASSERT_TRUE(a.is_ok()) << a.status().to_string();
+  EXPECT_EQ(a->paper_fillers, 2u);       // run of 8 zeros at b = 2: 8 / 4
+  EXPECT_EQ(a->paper_entries, 6u);
+  EXPECT_EQ(a->index_bits, 2u);
+  EXPECT_EQ(a->paper_index_bits, 12u);   // 6 x 2
+  EXPECT_EQ(a->paper_weight_bits, 12u);  // 6 x 2
 }
 
 TEST(SparseAccounting, AllZeroTensor) {

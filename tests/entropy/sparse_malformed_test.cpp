@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <random>
 #include <string>
 
 #include "entropy/sparse_codebook.h"
@@ -189,6 +190,41 @@ TEST(SparseMalformed, OutputSizeAndDtypeAreChecked) {
   std::vector<std::uint8_t> complex(1600);
   EXPECT_EQ(decode_sparse_codebook(test::view_of(e), DType::kComplex64, 200, complex).code(),
             ErrorCode::kBadTensorEntry);
+}
+
+// Flipped bytes, truncations and edited descriptors of valid encodings: each must decode to some
+// tensor or fail with a code, never crash (run under DCZ_SANITIZE for memory errors).
+TEST(SparseMalformed, RandomCorruptionIsRejectedOrDecodes) {
+  std::mt19937_64 rng(77);
+  int rejected = 0;
+  int mutations = 0;
+  for (Entropy entropy : {Entropy::kFixed, Entropy::kHuffman, Entropy::kZstd}) {
+    for (Positions positions : {Positions::kPaperGaps, Positions::kEscapeGaps, Positions::kBitmap}) {
+      const EncodedTensor valid = encode(entropy, positions, 3);
+      for (int m = 0; m < 400; ++m, ++mutations) {
+        EncodedTensor e = valid;
+        EncodedStream& s = e.streams[rng() % e.streams.size()];
+        switch (rng() % 5) {
+          case 0: case 1:
+            if (!s.bytes.empty()) s.bytes[rng() % s.bytes.size()] ^= std::uint8_t(1 + rng() % 255);
+            break;
+          case 2: s.bytes.resize(rng() % (s.bytes.size() + 1)); break;
+          case 3: s.decoded_size = rng() % 512; break;
+          default: e.params[rng() % e.params.size()] ^= std::uint8_t(1 + rng() % 255); break;
+        }
+        std::vector<std::uint8_t> out(800);
+        Status st = decode_sparse_codebook(test::view_of(e), DType::kFloat32, 200, out);
+        if (!st.is_ok()) {
+          ++rejected;
+          EXPECT_GE(int(st.code()), 200) << st.to_string();
+          EXPECT_LT(int(st.code()), 400) << st.to_string();
+        }
+        auto a = account_sparse_codebook(test::view_of(e), DType::kFloat32, 200);
+        EXPECT_EQ(a.status().code(), st.code()) << st.to_string();
+      }
+    }
+  }
+  EXPECT_GT(rejected, mutations / 2);
 }
 
 }  // namespace

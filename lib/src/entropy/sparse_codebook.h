@@ -57,7 +57,10 @@ struct SparseAccounting {
   std::uint64_t codebook_bytes = 0;  // K x dtype size: the codebook stored raw
   std::uint8_t position_scheme = 0;  // 0 paper gaps, 1 escape gaps, 2 bitmap
   unsigned gap_bits = 0;             // b
-  unsigned index_bits = 0;           // paper index width: ceil(log2(K + 1 if fillers else K)), >= 1
+  // The paper's weight width ceil(log2 K), >= 1; filler entries count at the same width, as in the
+  // paper (the stored paper stream may need one bit more when K is a power of two: its filler
+  // index is K).
+  unsigned index_bits = 0;
   std::uint64_t paper_fillers = 0;
   std::uint64_t paper_entries = 0;      // nonzeros + fillers
   std::uint64_t paper_index_bits = 0;   // entries x b: the paper's relative-index bits

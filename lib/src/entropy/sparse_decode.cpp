@@ -300,7 +300,7 @@ Result<SparseAccounting> account_sparse_codebook(const EncodedTensorView& tensor
   a.codebook_bytes = codebook.size() * dtype_size(dtype);
   a.position_scheme = std::uint8_t(s.params.scheme);
   a.gap_bits = b;
-  a.index_bits = entropy::bits_for_alphabet(codebook.size() + (fillers > 0 ? 1 : 0));
+  a.index_bits = entropy::bits_for_alphabet(codebook.size());
   a.paper_fillers = fillers;
   a.paper_entries = a.nonzeros + fillers;
   a.paper_index_bits = a.paper_entries * b;
