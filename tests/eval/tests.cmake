@@ -3,6 +3,7 @@ if(TARGET dcz_eval)
   find_package(ZLIB REQUIRED)
   dcz_gtest(eval_test
     SOURCES eval/dataset_test.cpp eval/engine_test.cpp eval/real_data_test.cpp
+            eval/sensitivity_test.cpp
     LIBS dcz_eval ZLIB::ZLIB)
 endif()
 
