@@ -7,3 +7,8 @@ dcz_gtest(test_quantize_core
 dcz_gtest(test_quantize_model
   SOURCES quantize/quantize_model_test.cpp
   LIBS dcz dcz_test_support onnx_proto)
+# The command-line tool, run as a user would.
+dcz_gtest(test_quantize_tool
+  SOURCES quantize/quantize_tool_test.cpp
+  LIBS dcz dcz_test_support onnx_proto)
+add_dependencies(test_quantize_tool dcz-quantize)

@@ -1,0 +1,150 @@
+// dcz-quantize: stage 2 of Deep Compression. Clusters each selected weight tensor's nonzero
+// values into at most 2^bits shared values (k-means) and writes plain ONNX of the same types.
+#include <chrono>
+#include <cstdio>
+#include <map>
+
+#include "common/cli_app.h"
+#include "common/selection_options.h"
+#include "dcz/file_io.h"
+#include "dcz/onnx_model.h"
+#include "dcz/quantize.h"
+
+namespace {
+
+constexpr const char* kTool = "dcz-quantize";
+using Clock = std::chrono::steady_clock;
+
+struct Args {
+  std::string input, output, recipe, json;
+  std::optional<unsigned> bits;
+  bool force = false, quiet = false, external_data = false;
+  dcz::QuantizeOptions options;
+};
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+dcz::Result<dcz::OnnxModel> load_input(const std::string& input) {
+  if (input != "-") return dcz::OnnxModel::load(input);
+  DCZ_ASSIGN_OR_RETURN(dcz::InputFile in, dcz::InputFile::open("-"));
+  return dcz::OnnxModel::parse(in.bytes(), {}, "<stdin>");
+}
+
+dcz::Status write_text(const std::string& path, const std::string& text) {
+  dcz::OutputFile::Options o;
+  o.binary = false;
+  DCZ_ASSIGN_OR_RETURN(dcz::OutputFile out, dcz::OutputFile::create(path, o));
+  DCZ_TRY(out.write(text));
+  return out.commit();
+}
+
+// The checker runs before anything is written; "-" streams the model to stdout.
+dcz::Status write_model(const dcz::OnnxModel& model, const Args& a, const std::filesystem::path& out) {
+  if (out != "-") {
+    dcz::OnnxSaveOptions o;
+    o.check = true;
+    o.external_data = a.external_data;
+    return model.save(out, o);
+  }
+  DCZ_TRY(model.check());
+  DCZ_ASSIGN_OR_RETURN(std::string bytes, model.serialize());
+  dcz::OutputFile::Options o;
+  if (a.input != "-") o.inputs = {a.input};
+  DCZ_ASSIGN_OR_RETURN(dcz::OutputFile file, dcz::OutputFile::create("-", o));
+  DCZ_TRY(file.write(bytes));
+  return file.commit();
+}
+
+dcz::Status check_paths(const Args& a, const std::filesystem::path& out) {
+  DCZ_TRY(dcz::cli::check_output(out, a.force));
+  if (out != "-" && a.input != "-" && std::filesystem::exists(out) &&
+      std::filesystem::equivalent(out, a.input)) {
+    return dcz::make_error(dcz::ErrorCode::kInvalidArgument, "output is the input file");
+  }
+  if (out == "-" && a.json == "-") {
+    return dcz::make_error(dcz::ErrorCode::kInvalidArgument,
+                           "the model and --json cannot both go to stdout");
+  }
+  return dcz::Status::ok();
+}
+
+int run(Args& a) {
+  const std::filesystem::path out = a.output.empty()
+                                        ? dcz::cli::default_output(a.input, ".quantized.onnx")
+                                        : std::filesystem::path(a.output);
+  if (auto s = check_paths(a, out); !s) return dcz::cli::report(kTool, s);
+  a.options.bits = a.bits;
+  if (!a.recipe.empty()) {
+    auto recipe = dcz::load_recipe(a.recipe);
+    if (!recipe) return dcz::cli::report(kTool, recipe.status());
+    a.options.recipe = std::move(*recipe);
+  }
+  auto start = Clock::now();
+  auto model = load_input(a.input);
+  if (!model) return dcz::cli::report(kTool, model.status());
+  const double load_seconds = seconds_since(start);
+  auto report = dcz::quantize_model(*model, a.options);
+  if (!report) return dcz::cli::report(kTool, report.status());
+  report->seconds_load = load_seconds;
+  start = Clock::now();
+  if (auto s = write_model(*model, a, out); !s) return dcz::cli::report(kTool, s);
+  report->seconds_save = seconds_since(start);
+  if (!a.quiet) std::fputs(dcz::format_quantize_report(*report).c_str(), stderr);
+  if (!a.json.empty()) {
+    if (auto s = write_text(a.json, dcz::quantize_report_json(*report)); !s) {
+      return dcz::cli::report(kTool, s);
+    }
+  }
+  return dcz::cli::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Quantize the weights of an ONNX model by k-means weight sharing (Deep Compression\n"
+               "stage 2). Each selected tensor's nonzero weights are clustered into at most\n"
+               "2^bits values; zeros (pruned weights) stay exactly zero. Writes plain ONNX.",
+               kTool};
+  Args a;
+  app.add_option("input", a.input, "ONNX model, or - for stdin")->required();
+  app.add_option("-o,--output", a.output,
+                 "output ONNX file, or - for stdout (default: INPUT.quantized.onnx)");
+  app.add_flag("-f,--force", a.force, "replace an existing output file");
+  auto* bits = app.add_option("--bits", a.bits, "bits for every layer (1..16)");
+  app.add_option("--conv-bits", a.options.conv_bits, "bits for Conv layers")
+      ->default_val(8)->excludes(bits);
+  app.add_option("--fc-bits", a.options.fc_bits, "bits for fully connected and recurrent layers")
+      ->default_val(5)->excludes(bits);
+  app.add_option("--recipe", a.recipe,
+                 "JSON recipe with per-layer \"bits\" (defaults \"conv_bits\"/\"fc_bits\"/\"bits\")");
+  const std::map<std::string, dcz::KMeansMethod> methods{{"lloyd", dcz::KMeansMethod::kLloyd},
+                                                        {"optimal", dcz::KMeansMethod::kOptimal}};
+  app.add_option("--method", a.options.kmeans.method,
+                 "lloyd (the paper) or optimal (exact 1-D k-means, O(k·n), slower)")
+      ->transform(CLI::CheckedTransformer(methods, CLI::ignore_case))->default_str("lloyd");
+  const std::map<std::string, dcz::KMeansInit> inits{
+      {"linear", dcz::KMeansInit::kLinear}, {"density", dcz::KMeansInit::kDensity},
+      {"random", dcz::KMeansInit::kRandom}, {"kmeans++", dcz::KMeansInit::kKMeansPlusPlus}};
+  app.add_option("--init", a.options.kmeans.init, "Lloyd's centroid initialisation")
+      ->transform(CLI::CheckedTransformer(inits, CLI::ignore_case))->default_str("linear");
+  app.add_option("--seed", a.options.kmeans.seed, "seed of the random and kmeans++ inits")
+      ->default_val(0);
+  app.add_option("--max-iterations", a.options.kmeans.max_iterations, "Lloyd iteration limit")
+      ->default_val(300);
+  app.add_option("--tolerance", a.options.kmeans.tolerance,
+                 "stop when an iteration lowers the squared error by less than this fraction")
+      ->default_val(1e-9)->check(CLI::NonNegativeNumber);
+  app.add_option("--threads", a.options.kmeans.threads,
+                 "worker threads, 0 = all cores (the output does not depend on it)")
+      ->default_val(0);
+  dcz::cli::add_selection_options(app, a.options.selection);
+  app.add_flag("--external-data", a.external_data,
+               "write tensors to OUTPUT.data beside the model (forced above 2 GiB)");
+  app.add_option("--json", a.json, "also write the report as JSON to this file (- for stdout)");
+  app.add_flag("-q,--quiet", a.quiet, "no report on stderr");
+  dcz::cli::add_version_flag(app);
+  if (auto code = dcz::cli::parse(app, argc, argv)) return *code;
+  return dcz::cli::run(kTool, [&] { return run(a); });
+}
