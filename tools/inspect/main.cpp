@@ -9,7 +9,7 @@
 namespace {
 
 struct Args {
-  std::string input;
+  std::string input, original;
   bool json = false, annotate = false;
 };
 
@@ -28,8 +28,16 @@ int run(const Args& a) {
   }
   auto c = dcz::read_container(in->bytes(), in->name());
   if (!c) return dcz::cli::report("dcz-inspect", c.status());
-  const dcz::InspectReport report = dcz::inspect_container(*c);
-  const std::string text = a.json ? dcz::format_inspect_json(report) : dcz::format_inspect_table(report);
+  auto report = dcz::inspect_container(*c);
+  if (!report) return dcz::cli::report("dcz-inspect", report.status());
+  if (!a.original.empty()) {
+    std::error_code ec;
+    report->original_bytes = std::filesystem::file_size(a.original, ec);
+    if (ec) {
+      return dcz::cli::report("dcz-inspect", dcz::make_error(dcz::ErrorCode::kIo, a.original + ": " + ec.message()));
+    }
+  }
+  const std::string text = a.json ? dcz::format_inspect_json(*report) : dcz::format_inspect_table(*report);
   std::fputs(text.c_str(), stdout);
   return dcz::cli::kExitOk;
 }
@@ -41,6 +49,7 @@ int main(int argc, char** argv) {
                "stored bytes, and an account of every byte of the file.", "dcz-inspect"};
   Args a;
   app.add_option("input", a.input, ".dcz file, or - for stdin")->required();
+  app.add_option("--original", a.original, "the model file this was made from, to report the ratio against it");
   auto* json = app.add_flag("--json", a.json, "the same report as JSON");
   app.add_flag("--annotate", a.annotate,
                "print every field with offset, size, type and value; marks the bad part of a "

@@ -22,6 +22,28 @@ struct StreamReport {
   std::uint64_t decoded_size = 0;
 };
 
+// The columns of the paper's Tables 2-5 (Han, Mao & Dally 2016) for a sparse + codebook tensor.
+// "P+Q" is the paper's storage at the tensor's gap width b: fixed-width indices and gaps, filler
+// entries for gaps over 2^b - 1, a 32-bit codebook. "P+Q+H" is what this file actually stores.
+// Bits are per nonzero weight, as in the paper; rates are against 32-bit dense weights.
+struct StageAccounting {
+  std::uint64_t nonzeros = 0;
+  std::uint64_t codebook_size = 0;
+  unsigned gap_bits = 0;
+  std::string position_scheme;        // "paper", "escape", "bitmap"
+  double kept_percent = 0;            // P: nonzeros / weights
+  double weight_bits_pq = 0;          // paper: index width, fillers included
+  double weight_bits_pqh = 0;         // actual index stream bits / nonzeros
+  double index_bits_pq = 0;           // paper: b per entry, fillers included
+  double index_bits_pqh = 0;          // actual position streams bits / nonzeros
+  double index_entropy_bits = 0;      // order-0 entropy of the indices, per nonzero
+  double gap_entropy_bits = 0;        // order-0 entropy of the paper gap symbols, per nonzero
+  std::uint64_t codebook_bytes = 0;   // as stored
+  std::uint64_t pq_bits = 0;          // total paper P+Q bits incl. a 32-bit codebook
+  double rate_pq = 0;                 // pq_bits / (32 x weights)
+  double rate_pqh = 0;                // 8 x (streams + table entry) / (32 x weights)
+};
+
 struct TensorReport {
   std::string name;
   std::string dtype;
@@ -33,6 +55,8 @@ struct TensorReport {
   std::uint64_t table_bytes = 0;    // its entry in TENS
   double ratio = 0;                 // decoded_bytes / (stored_bytes + table_bytes)
   std::vector<StreamReport> streams;
+  bool has_stages = false;  // sparse + codebook: `stages` is filled
+  StageAccounting stages;
 };
 
 struct InspectReport {
@@ -48,11 +72,16 @@ struct InspectReport {
   std::uint64_t other_bytes = 0;     // payloads of optional sections this reader does not know
   std::uint64_t skeleton_bytes = 0;  // GRPH after decompression
   std::uint64_t decoded_tensor_bytes = 0;
+  // Float tensors (any float dtype) counted as dense float32, the paper's reference.
+  std::uint64_t float32_reference_bytes = 0;
+  // Size of the original model file when given (dcz-inspect --original), else 0.
+  std::uint64_t original_bytes = 0;
   std::vector<TensorReport> tensors;
 };
 
-// Builds the report of a verified container.
-InspectReport inspect_container(const Container& container);
+// Builds the report of a verified container. Fails only when a sparse tensor's streams are
+// malformed (its accounting decodes them).
+Result<InspectReport> inspect_container(const Container& container);
 
 // A table for humans (one row per tensor, then totals and the byte accounting).
 std::string format_inspect_table(const InspectReport& report);

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dcz/format.h"
+#include "entropy/sparse_codebook.h"
 
 namespace dcz {
 namespace {
@@ -54,9 +55,45 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
+const char* scheme_name(std::uint8_t s) {
+  switch (s) {
+    case 0: return "paper";
+    case 1: return "escape";
+    case 2: return "bitmap";
+  }
+  return "?";
+}
+
+double per(double bits, std::uint64_t n) { return n ? bits / double(n) : 0.0; }
+
+Result<StageAccounting> stage_accounting(const Container& c, std::size_t i, std::uint64_t table_bytes) {
+  const TensorEntry& e = c.tensors[i];
+  DCZ_ASSIGN_OR_RETURN(SparseAccounting a, account_sparse_codebook(c.view(i), e.dtype, e.element_count()));
+  StageAccounting s;
+  s.nonzeros = a.nonzeros;
+  s.codebook_size = a.codebook_size;
+  s.gap_bits = a.gap_bits;
+  s.position_scheme = scheme_name(a.position_scheme);
+  s.kept_percent = a.weights ? 100.0 * double(a.nonzeros) / double(a.weights) : 0.0;
+  s.weight_bits_pq = per(double(a.paper_weight_bits), a.nonzeros);
+  s.weight_bits_pqh = per(8.0 * double(a.stored_index_bytes), a.nonzeros);
+  s.index_bits_pq = per(double(a.paper_index_bits), a.nonzeros);
+  s.index_bits_pqh = per(8.0 * double(a.stored_position_bytes + a.stored_extra_bytes), a.nonzeros);
+  s.index_entropy_bits = per(a.index_entropy_bits, a.nonzeros);
+  s.gap_entropy_bits = per(a.paper_gap_entropy_bits, a.nonzeros);
+  s.codebook_bytes = a.stored_codebook_bytes;
+  s.pq_bits = a.paper_weight_bits + a.paper_index_bits + 32 * a.codebook_size;
+  const double dense_bits = 32.0 * double(a.weights);
+  std::uint64_t stored = table_bytes;
+  for (const StreamDescriptor& d : e.streams) stored += d.size;
+  s.rate_pq = dense_bits > 0 ? double(s.pq_bits) / dense_bits : 0.0;
+  s.rate_pqh = dense_bits > 0 ? 8.0 * double(stored) / dense_bits : 0.0;
+  return s;
+}
+
 }  // namespace
 
-InspectReport inspect_container(const Container& c) {
+Result<InspectReport> inspect_container(const Container& c) {
   InspectReport r;
   r.source_name = c.source_name;
   r.file_size = c.header.file_size;
@@ -85,6 +122,13 @@ InspectReport inspect_container(const Container& c) {
     }
     const std::uint64_t cost = t.stored_bytes + t.table_bytes;
     t.ratio = cost ? double(t.decoded_bytes) / double(cost) : 0.0;
+    if (e.representation == Representation::kSparseCodebook) {
+      Result<StageAccounting> st = stage_accounting(c, r.tensors.size(), t.table_bytes);
+      if (!st.is_ok()) return std::move(st).take_status().with_context(c.source_name + ": tensor '" + e.name + "'");
+      t.has_stages = true;
+      t.stages = std::move(st).value();
+    }
+    if (dtype_is_float(e.dtype)) r.float32_reference_bytes += 4 * t.elements;
     r.streams_bytes += t.stored_bytes;
     r.decoded_tensor_bytes += t.decoded_bytes;
     r.tensors.push_back(std::move(t));
@@ -93,6 +137,50 @@ InspectReport inspect_container(const Container& c) {
                     r.table_bytes - r.other_bytes;
   return r;
 }
+
+namespace {
+
+std::string stage_table(const InspectReport& r) {
+  std::string out;
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "\nPer-stage accounting of the sparse + codebook tensors (Han et al. 2016, Tables 2-5;\n"
+                "bits per nonzero weight; P+Q = the paper's fixed-width storage at gap width b,\n"
+                "P+Q+H = this file; rate = size vs 32-bit dense weights; H0 = order-0 entropy):\n\n"
+                "%-28s %10s %7s %5s %7s %7s %7s %7s %7s %7s %9s %7s %7s %8s\n",
+                "tensor", "weights", "P kept", "K", "w P+Q", "w P+Q+H", "H0 idx", "i P+Q", "i P+Q+H",
+                "H0 gap", "codebook", "P+Q", "P+Q+H", "scheme");
+  out += line;
+  std::uint64_t weights = 0, nonzeros = 0, pq_bits = 0, pqh_bytes = 0;
+  for (const TensorReport& t : r.tensors) {
+    if (!t.has_stages) continue;
+    const StageAccounting& s = t.stages;
+    std::string name = t.name.size() > 28 ? "..." + t.name.substr(t.name.size() - 25) : t.name;
+    std::snprintf(line, sizeof line,
+                  "%-28s %10s %6.2f%% %5llu %7.2f %7.2f %7.2f %7.2f %7.2f %7.2f %9llu %6.2f%% %6.2f%% %5s/%u\n",
+                  name.c_str(), with_commas(t.elements).c_str(), s.kept_percent,
+                  static_cast<unsigned long long>(s.codebook_size), s.weight_bits_pq, s.weight_bits_pqh,
+                  s.index_entropy_bits, s.index_bits_pq, s.index_bits_pqh, s.gap_entropy_bits,
+                  static_cast<unsigned long long>(s.codebook_bytes), 100.0 * s.rate_pq,
+                  100.0 * s.rate_pqh, s.position_scheme.c_str(), s.gap_bits);
+    out += line;
+    weights += t.elements;
+    nonzeros += s.nonzeros;
+    pq_bits += s.pq_bits;
+    pqh_bytes += t.stored_bytes + t.table_bytes;
+  }
+  const double dense = 32.0 * double(weights);
+  std::snprintf(line, sizeof line,
+                "total: %s weights, %.2f%% kept; P+Q %.2f%% of dense (%.1fx), P+Q+H %.2f%% (%.1fx)\n",
+                with_commas(weights).c_str(), weights ? 100.0 * double(nonzeros) / double(weights) : 0.0,
+                dense > 0 ? 100.0 * double(pq_bits) / dense : 0.0, pq_bits ? dense / double(pq_bits) : 0.0,
+                dense > 0 ? 800.0 * double(pqh_bytes) / dense : 0.0,
+                pqh_bytes ? dense / (8.0 * double(pqh_bytes)) : 0.0);
+  out += line;
+  return out;
+}
+
+}  // namespace
 
 std::string format_inspect_table(const InspectReport& r) {
   std::string out;
@@ -104,6 +192,7 @@ std::string format_inspect_table(const InspectReport& r) {
   std::snprintf(line, sizeof line, "%-40s %-9s %-18s %-16s %14s %12s %8s  %s\n", "tensor", "dtype",
                 "shape", "representation", "bytes", "stored", "ratio", "streams");
   out += line;
+  bool any_sparse = false;
   for (const TensorReport& t : r.tensors) {
     std::string streams;
     for (const StreamReport& s : t.streams) {
@@ -115,11 +204,22 @@ std::string format_inspect_table(const InspectReport& r) {
                   with_commas(t.decoded_bytes).c_str(),
                   with_commas(t.stored_bytes + t.table_bytes).c_str(), t.ratio, streams.c_str());
     out += line;
+    any_sparse |= t.has_stages;
   }
   const std::uint64_t tensor_cost = r.streams_bytes + r.table_bytes;
   out += "\ntotal tensors: " + with_commas(r.decoded_tensor_bytes) + " bytes -> " +
          with_commas(tensor_cost) + " bytes (streams + table), " +
          fmt("%.2fx", tensor_cost ? double(r.decoded_tensor_bytes) / double(tensor_cost) : 0.0) + "\n";
+  if (r.float32_reference_bytes) {
+    out += "float weights as dense float32: " + with_commas(r.float32_reference_bytes) +
+           " bytes; whole file " + fmt("%.2fx", double(r.float32_reference_bytes) / double(r.file_size)) +
+           " smaller\n";
+  }
+  if (r.original_bytes) {
+    out += "original model file: " + with_commas(r.original_bytes) + " bytes; this file " +
+           fmt("%.2fx", double(r.original_bytes) / double(r.file_size)) + " smaller\n";
+  }
+  if (any_sparse) out += stage_table(r);
   out += "\nbytes of the file:\n";
   auto row = [&](const char* what, std::uint64_t v) {
     std::snprintf(line, sizeof line, "  %-34s %14s  %6.2f%%\n", what, with_commas(v).c_str(),
@@ -147,6 +247,8 @@ std::string format_inspect_json(const InspectReport& r) {
                 {"padding", r.padding_bytes},  {"optional_sections", r.other_bytes}};
   j["skeleton_bytes"] = r.skeleton_bytes;
   j["decoded_tensor_bytes"] = r.decoded_tensor_bytes;
+  j["float32_reference_bytes"] = r.float32_reference_bytes;
+  if (r.original_bytes) j["original_bytes"] = r.original_bytes;
   nlohmann::ordered_json tensors = nlohmann::ordered_json::array();
   for (const TensorReport& t : r.tensors) {
     nlohmann::ordered_json jt;
@@ -165,6 +267,24 @@ std::string format_inspect_json(const InspectReport& r) {
                          {"stored_bytes", s.stored_bytes}, {"decoded_size", s.decoded_size}});
     }
     jt["streams"] = std::move(streams);
+    if (t.has_stages) {
+      const StageAccounting& s = t.stages;
+      jt["stages"] = {{"nonzeros", s.nonzeros},
+                      {"kept_percent", s.kept_percent},
+                      {"codebook_size", s.codebook_size},
+                      {"gap_bits", s.gap_bits},
+                      {"position_scheme", s.position_scheme},
+                      {"weight_bits_pq", s.weight_bits_pq},
+                      {"weight_bits_pqh", s.weight_bits_pqh},
+                      {"index_bits_pq", s.index_bits_pq},
+                      {"index_bits_pqh", s.index_bits_pqh},
+                      {"index_entropy_bits", s.index_entropy_bits},
+                      {"gap_entropy_bits", s.gap_entropy_bits},
+                      {"codebook_bytes", s.codebook_bytes},
+                      {"pq_bits", s.pq_bits},
+                      {"rate_pq", s.rate_pq},
+                      {"rate_pqh", s.rate_pqh}};
+    }
     tensors.push_back(std::move(jt));
   }
   j["tensors"] = std::move(tensors);

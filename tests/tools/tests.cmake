@@ -1,0 +1,2 @@
+dcz_gtest(test_tools SOURCES tools/codec_tools_test.cpp LIBS nlohmann_json::nlohmann_json)
+add_dependencies(test_tools dcz-encode dcz-decode dcz-inspect)
