@@ -282,6 +282,30 @@ TEST(PruneModel, BadRequestsFailAndChangeNothing) {
   EXPECT_EQ(r.status().code(), ErrorCode::kNothingToDo);
 }
 
+TEST(PruneModel, HandMadeSelectionsAreCheckedBeforeAnyChange) {
+  const std::string bytes = test::make_mixed_weights_model(2);
+  OnnxModel original = parse(bytes);
+  OnnxModel m = parse(bytes);
+  auto sel = select_all(m);
+  std::size_t cond = m.tensor_count();
+  for (std::size_t i = 0; i < m.tensor_count(); ++i) {
+    if (m.tensor(i).name == "cond") cond = i;
+  }
+  ASSERT_LT(cond, m.tensor_count());
+  auto with = [&](SelectedWeight extra) {
+    auto s = sel;
+    s.push_back(std::move(extra));
+    return prune_model(m, s, policy(Kind::kSparsity, 0.5)).status();
+  };
+  const Status non_float = with({cond, "cond", "MatMul", SelectedWeight::LayerKind::kFullyConnected});
+  EXPECT_EQ(non_float.code(), ErrorCode::kUnsupported);
+  EXPECT_NE(non_float.message().find("'cond' has type bool"), std::string::npos) << non_float.message();
+  EXPECT_EQ(with(sel[0]).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(with({m.tensor_count(), "x", "MatMul", SelectedWeight::LayerKind::kFullyConnected}).code(),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(original.first_difference(m), "");
+}
+
 TEST(PruneModel, ReportTextAndJsonAgree) {
   OnnxModel m = parse(mlp_bytes());
   const PruneReport r = prune_ok(m, select_all(m), policy(Kind::kSparsity, 0.9));

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dcz/status.h"
@@ -57,6 +58,12 @@ std::string_view layer_kind_name(SelectedWeight::LayerKind kind);
 //   kUnsupported      an include pattern that matches a non-float weight (the message names it)
 Result<std::vector<SelectedWeight>> select_weights(const OnnxModel& model,
                                                    const WeightSelection& selection);
+
+// Checks a selection against the model before a stage modifies it: indices in range and not
+// repeated (kInvalidArgument), float dtypes (kUnsupported), byte sizes matching dtype × dims
+// (kBadOnnx). `stage` ("pruned", "quantized") completes the dtype message.
+Status check_selected_weights(const OnnxModel& model, std::span<const SelectedWeight> selected,
+                              std::string_view stage);
 
 // The same over a plain tensor list (index i = tensor i), so selection is testable without ONNX.
 Result<std::vector<SelectedWeight>> select_weights(std::span<const TensorInfo> tensors,

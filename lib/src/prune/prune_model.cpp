@@ -2,7 +2,6 @@
 // threads across layers (and across chunks for the global cut).
 #include <cmath>
 #include <cstdio>
-#include <set>
 #include <span>
 #include <string>
 
@@ -73,28 +72,12 @@ Result<std::vector<PruneTarget>> layer_targets(const PrunePolicy& p,
   return targets;
 }
 
-// Checks every selected tensor and fills the static part of its report row.
-Status describe_layers(const OnnxModel& model, const std::vector<SelectedWeight>& selected,
-                       const PrunePolicy& policy, std::vector<LayerPruneReport>& rows) {
-  std::set<std::size_t> seen;
+// Fills the static part of each report row (the selection is checked already).
+void describe_layers(const OnnxModel& model, const std::vector<SelectedWeight>& selected,
+                     const PrunePolicy& policy, std::vector<LayerPruneReport>& rows) {
   for (std::size_t l = 0; l < selected.size(); ++l) {
     const SelectedWeight& w = selected[l];
-    if (w.tensor_index >= model.tensor_count() || !seen.insert(w.tensor_index).second) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        "selected weight '" + w.name + "' has a bad or repeated tensor index");
-    }
     const TensorInfo& info = model.tensor(w.tensor_index);
-    if (!dtype_is_float(info.dtype)) {
-      return make_error(ErrorCode::kUnsupported, "weight '" + w.name + "' has type " +
-                                                     std::string(dtype_name(info.dtype)) +
-                                                     "; only float types can be pruned");
-    }
-    const std::uint64_t bytes = model.tensor_bytes(w.tensor_index).size();
-    if (bytes != info.element_count() * dtype_size(info.dtype)) {
-      return make_error(ErrorCode::kBadOnnx, "weight '" + w.name + "' holds " +
-                                                 std::to_string(bytes) + " bytes for " +
-                                                 std::to_string(info.element_count()) + " elements");
-    }
     LayerPruneReport& row = rows[l];
     row.name = w.name;
     row.op_type = w.op_type;
@@ -102,11 +85,10 @@ Status describe_layers(const OnnxModel& model, const std::vector<SelectedWeight>
     row.dtype = info.dtype;
     row.dims = info.dims;
     row.weights = info.element_count();
-    row.dense_bytes = bytes;
+    row.dense_bytes = model.tensor_bytes(w.tensor_index).size();
     row.index_bits = w.kind == SelectedWeight::LayerKind::kConv ? policy.conv_index_bits
                                                                : policy.fc_index_bits;
   }
-  return Status::ok();
 }
 
 void prune_layer(std::span<std::uint8_t> bytes, LayerPruneReport& row) {
@@ -172,7 +154,8 @@ Result<PruneReport> prune_model(OnnxModel& model, const std::vector<SelectedWeig
   report.policy = policy.kind;
   report.policy_description = describe(policy);
   report.layers.resize(selected.size());
-  DCZ_TRY(describe_layers(model, selected, policy, report.layers));
+  DCZ_TRY(check_selected_weights(model, selected, "pruned"));
+  describe_layers(model, selected, policy, report.layers);
   DCZ_ASSIGN_OR_RETURN(report.model_dense_bytes, model_dense_bytes(model));
   for (std::size_t l = 0; l < selected.size(); ++l) report.layers[l].target = targets[l];
 

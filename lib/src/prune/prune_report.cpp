@@ -101,11 +101,12 @@ std::string prune_report_json(const PruneReport& r) {
                           {"sparsity", l.sparsity()},
                           {"target", target},
                           {"threshold", l.threshold},
-                          {"std", l.std_dev},
                           {"estimate", {{"index_bits", l.index_bits},
                                         {"dense_bytes", l.dense_bytes},
                                         {"sparse_entries", l.sparse_entries},
                                         {"sparse_bytes", l.sparse_bytes_estimate}}}});
+    // The layer's std is computed only where the policy uses it.
+    if (r.policy == PrunePolicy::Kind::kQuality || l.std_dev > 0.0) layers.back()["std"] = l.std_dev;
   }
   Json root{{"policy", policy_name(r.policy)},
             {"policy_description", r.policy_description},
