@@ -1,10 +1,11 @@
 # dcz-eval: datasets, the OpenCV engine, evaluation and sensitivity; plus the ONNX Runtime check.
 if(TARGET dcz_eval)
   find_package(ZLIB REQUIRED)
+  find_package(nlohmann_json 3 CONFIG REQUIRED)
   dcz_gtest(eval_test
     SOURCES eval/dataset_test.cpp eval/engine_test.cpp eval/real_data_test.cpp
-            eval/sensitivity_test.cpp
-    LIBS dcz_eval ZLIB::ZLIB)
+            eval/sensitivity_test.cpp eval/samples_test.cpp eval/cli_test.cpp
+    LIBS dcz_eval ZLIB::ZLIB nlohmann_json::nlohmann_json)
 endif()
 
 # ONNX Runtime check (tests/ort): decoded models in ONNX Runtime vs OpenCV and vs the original.
