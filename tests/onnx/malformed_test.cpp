@@ -44,6 +44,57 @@ TEST(Malformed, TruncatedInsideTheGraphAtEveryLength) {
   }
 }
 
+TEST(Malformed, EveryTruncationOfEverySyntheticModelIsHandled) {
+  for (const auto& name : synthetic_model_names()) {
+    SCOPED_TRACE(name);
+    const std::string full = synthetic_model(name);
+    for (std::size_t len = 0; len < full.size(); ++len) {
+      auto m = OnnxModel::parse(as_span(full.substr(0, len)), {}, "cut");
+      if (!m.is_ok()) {
+        EXPECT_EQ(m.status().code(), ErrorCode::kBadOnnx) << len << ": " << m.status().message();
+        continue;
+      }
+      // A cut at a field boundary after the graph is a valid (smaller) model.
+      EXPECT_TRUE(m->serialize().is_ok()) << len;
+    }
+  }
+}
+
+TEST(Malformed, NestingDeeperThanProtobufAllowsIsBadOnnx) {
+  onnx::GraphProto g;
+  for (int depth = 0; depth < 300; ++depth) {
+    onnx::GraphProto outer;
+    auto* n = outer.add_node();
+    n->set_op_type("If");
+    n->set_name("if" + std::to_string(depth));
+    auto* a = n->add_attribute();
+    a->set_name("then_branch");
+    a->set_type(onnx::AttributeProto::GRAPH);
+    *a->mutable_g() = std::move(g);
+    g = std::move(outer);
+  }
+  onnx::ModelProto p;
+  p.set_ir_version(8);
+  *p.mutable_graph() = std::move(g);
+  EXPECT_EQ(parse_code(serialized(p)), ErrorCode::kBadOnnx);
+}
+
+TEST(Malformed, ExternalStringTensor) {
+  onnx::ModelProto p;
+  ASSERT_TRUE(p.ParseFromString(make_external_reference_model("w.bin", 0, 16)));
+  p.mutable_graph()->mutable_initializer(0)->set_data_type(onnx::TensorProto::STRING);
+  auto m = OnnxModel::parse(as_span(serialized(p)), "/tmp", "str.onnx");
+  EXPECT_EQ(m.status().code(), ErrorCode::kBadExternalData);
+}
+
+TEST(Malformed, ExternalTensorWithRawData) {
+  onnx::ModelProto p;
+  ASSERT_TRUE(p.ParseFromString(make_external_reference_model("w.bin", 0, 16)));
+  p.mutable_graph()->mutable_initializer(0)->set_raw_data(std::string(16, '\0'));
+  auto m = OnnxModel::parse(as_span(serialized(p)), "/tmp", "raw.onnx");
+  EXPECT_EQ(m.status().code(), ErrorCode::kBadOnnx);
+}
+
 TEST(Malformed, RandomBytes) {
   TestRng rng(12345);
   for (int round = 0; round < 300; ++round) {
