@@ -11,7 +11,7 @@
 namespace dcz::testing {
 
 std::vector<FixtureTensor> fixture_tensors() {
-  std::vector<FixtureTensor> t(3);
+  std::vector<FixtureTensor> t(4);
   const std::uint32_t f[6] = {0x3F800000u, 0x80000000u /* -0.0 */, 0x7FC00123u /* NaN payload */,
                               0x00000001u /* subnormal */, 0xC0490FDBu, 0x00000000u};
   t[0].header = {"w", DType::kFloat32, {2, 3}, 0, 24};
@@ -28,6 +28,13 @@ std::vector<FixtureTensor> fixture_tensors() {
     std::memcpy(b, &v, 4);
     t[2].bytes.insert(t[2].bytes.end(), b, b + 4);
   }
+  // Incompressible, so stored raw (400 bytes) and aligned: the others are packed before it.
+  t[3].header = {"noise", DType::kFloat32, {100}, 0, 400};
+  std::uint32_t x = 2463534242u;
+  for (int i = 0; i < 400; ++i) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    t[3].bytes.push_back(static_cast<std::uint8_t>(x));
+  }
   return t;
 }
 
@@ -42,7 +49,8 @@ std::vector<std::uint8_t> build_container(const std::vector<FixtureTensor>& tens
                                           std::uint32_t alignment_log2) {
   VectorSink sink;
   ContainerWriter w(sink, alignment_log2);
-  if (!w.begin(skeleton, 19).is_ok()) return {};
+  // Raw GRPH and TENS blocks, so tests can edit table fields in place (SPEC 2.3).
+  if (!w.begin(skeleton, 0).is_ok()) return {};
   for (const FixtureTensor& t : tensors) {
     TensorView v{t.header.dtype, t.header.dims, t.bytes};
     if (!w.add_tensor(t.header, encode_dense(v, {})).is_ok()) return {};
@@ -88,7 +96,7 @@ void reseal(std::vector<std::uint8_t>& f) {
 std::uint64_t tensor_entry_offset(std::span<const std::uint8_t> f, std::size_t index) {
   const auto secs = locate_sections(f);
   const SectionLoc* t = find_section(secs, format::kSectionTensorTable);
-  std::uint64_t off = t->payload_offset + 8;
+  std::uint64_t off = t->payload_offset + 16 + 8;  // block header, tensor_count
   for (std::size_t i = 0; i < index; ++i) off += le::get_u32(&f[off]);
   return off;
 }

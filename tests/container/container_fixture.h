@@ -17,12 +17,12 @@ struct FixtureTensor {
   std::vector<std::uint8_t> bytes;
 };
 
-// Three tensors (float32 2x3 with -0.0 and a NaN payload, int64 [4], a 1000-element float32 that
-// compresses) and an opaque 40-byte skeleton.
+// Four tensors (float32 2x3 with -0.0 and a NaN payload, int64 [4], a 1000-element float32 that
+// compresses, 100 incompressible float32 stored raw and aligned) and an opaque 40-byte skeleton.
 std::vector<FixtureTensor> fixture_tensors();
 std::vector<std::uint8_t> fixture_skeleton();
 
-// Encodes tensors dense with the container writer.
+// Encodes tensors dense with the container writer, GRPH and TENS stored raw (editable in place).
 std::vector<std::uint8_t> build_container(const std::vector<FixtureTensor>& tensors,
                                           std::span<const std::uint8_t> skeleton,
                                           std::uint32_t alignment_log2 = 6);

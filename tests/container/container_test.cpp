@@ -44,13 +44,15 @@ TEST(Container, RoundTripsEveryTensorBitExactly) {
 
 TEST(Container, SameInputGivesSameBytes) { EXPECT_EQ(valid_file(), valid_file()); }
 
-TEST(Container, EveryAlignmentRoundTripsAndAlignsStreams) {
+TEST(Container, EveryAlignmentRoundTripsAndAlignsLargeStreams) {
   for (std::uint32_t log2 : {5u, 6u, 12u, 16u}) {
     const auto file = build_container(fixture_tensors(), fixture_skeleton(), log2);
     auto c = read_container(file, "mem");
     ASSERT_TRUE(c.is_ok()) << log2 << ": " << c.status().to_string();
     for (const TensorEntry& e : c->tensors) {
-      for (const StreamDescriptor& d : e.streams) EXPECT_EQ((c->data_offset + d.offset) % (1u << log2), 0u);
+      for (const StreamDescriptor& d : e.streams) {
+        if (d.size >= (1u << log2)) EXPECT_EQ((c->data_offset + d.offset) % (1u << log2), 0u);
+      }
     }
   }
 }
@@ -158,8 +160,12 @@ std::vector<Malformed> malformed_cases() {
       {"GRPH unknown coding", [](F& f) { f[sec(f, kGrph, true)] = 7; reseal(f); }, ErrorCode::kBadSection},
       {"GRPH skeleton size", [](F& f) { testing::put_u64(f, sec(f, kGrph, true) + 8, 41); reseal(f); }, ErrorCode::kBadSize},
       {"GRPH skeleton size huge", [](F& f) { testing::put_u64(f, sec(f, kGrph, true) + 8, 1ull << 33); reseal(f); }, ErrorCode::kBadSize},
-      {"tensor count huge", [](F& f) { testing::put_u64(f, sec(f, kTens, true), 1ull << 60); reseal(f); }, ErrorCode::kBadSize},
-      {"tensor count short", [](F& f) { testing::put_u64(f, sec(f, kTens, true), 2); reseal(f); }, ErrorCode::kTrailingBytes},
+      {"tensor count huge", [](F& f) { testing::put_u64(f, sec(f, kTens, true) + 16, 1ull << 60); reseal(f); }, ErrorCode::kBadSize},
+      {"tensor count short", [](F& f) { testing::put_u64(f, sec(f, kTens, true) + 16, 2); reseal(f); }, ErrorCode::kTrailingBytes},
+      {"TENS reserved byte", [](F& f) { f[sec(f, kTens, true) + 2] = 1; reseal(f); }, ErrorCode::kReservedBitSet},
+      {"TENS unknown coding", [](F& f) { f[sec(f, kTens, true)] = 2; reseal(f); }, ErrorCode::kBadSection},
+      {"TENS decoded size", [](F& f) { testing::put_u64(f, sec(f, kTens, true) + 8, 7); reseal(f); }, ErrorCode::kBadSize},
+      {"TENS size bomb", [](F& f) { testing::put_u64(f, sec(f, kTens, true) + 8, 1ull << 30); reseal(f); }, ErrorCode::kBadSize},
       {"entry_size wrong", [entry](F& f) { testing::put_u32(f, entry(f, 0), 1000); reseal(f); }, ErrorCode::kBadSize},
       {"entry_size tiny", [entry](F& f) { testing::put_u32(f, entry(f, 0), 8); reseal(f); }, ErrorCode::kBadSize},
       {"unknown dtype", [entry](F& f) { f[entry(f, 0) + 4] = 17; reseal(f); }, ErrorCode::kBadTensorEntry},
@@ -180,13 +186,17 @@ std::vector<Malformed> malformed_cases() {
       {"unknown stream role", [stream0](F& f) { f[stream0(f, 0)] = 9; reseal(f); }, ErrorCode::kBadTensorEntry},
       {"unknown stream coding", [stream0](F& f) { f[stream0(f, 0) + 1] = 99; reseal(f); }, ErrorCode::kBadTensorEntry},
       {"stream reserved", [stream0](F& f) { f[stream0(f, 0) + 4] = 1; reseal(f); }, ErrorCode::kReservedBitSet},
-      {"stream misaligned", [stream0](F& f) { testing::put_u64(f, stream0(f, 1) + 8, le::get_u64(&f[stream0(f, 1) + 8]) + 8); reseal(f); }, ErrorCode::kBadAlignment},
-      {"stream past DATA", [stream0](F& f) { testing::put_u64(f, stream0(f, 2) + 8, 1ull << 20); reseal(f); }, ErrorCode::kBadOffset},
-      {"stream size past DATA", [stream0](F& f) { testing::put_u64(f, stream0(f, 2) + 16, 1ull << 62); reseal(f); }, ErrorCode::kBadOffset},
+      {"stream misaligned", [stream0](F& f) { testing::put_u64(f, stream0(f, 3) + 8, le::get_u64(&f[stream0(f, 3) + 8]) + 8); reseal(f); }, ErrorCode::kBadAlignment},
+      {"stream past DATA", [stream0](F& f) { testing::put_u64(f, stream0(f, 3) + 8, 1ull << 20); reseal(f); }, ErrorCode::kBadOffset},
+      {"stream size past DATA", [stream0](F& f) { testing::put_u64(f, stream0(f, 3) + 16, 1ull << 62); reseal(f); }, ErrorCode::kBadOffset},
       {"streams overlap", [stream0](F& f) { testing::put_u64(f, stream0(f, 1) + 8, 0); reseal(f); }, ErrorCode::kBadOffset},
-      {"DATA padding nonzero", [](F& f) { f[sec(f, kData, true) + 30] = 5; reseal(f); }, ErrorCode::kBadPadding},
+      {"DATA padding nonzero", [stream0](F& f) {
+         // The byte just before the aligned raw stream of tensor 3 is padding.
+         f[sec(f, kData, true) + le::get_u64(&f[stream0(f, 3) + 8]) - 1] = 5;
+         reseal(f);
+       }, ErrorCode::kBadPadding},
       {"DATA bytes after last stream", [stream0](F& f) {
-         testing::put_u64(f, stream0(f, 2) + 16, le::get_u64(&f[stream0(f, 2) + 16]) - 1);
+         testing::put_u64(f, stream0(f, 3) + 16, le::get_u64(&f[stream0(f, 3) + 16]) - 1);
          reseal(f);
        }, ErrorCode::kTrailingBytes},
   };

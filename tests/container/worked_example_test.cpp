@@ -44,7 +44,7 @@ std::vector<std::uint8_t> writer_output() {
   const std::vector<std::int64_t> dims = {3};
   VectorSink sink;
   ContainerWriter w(sink);
-  EXPECT_TRUE(w.begin(kSkeleton, 19).is_ok());
+  EXPECT_TRUE(w.begin(kSkeleton, 0).is_ok());  // raw GRPH and TENS blocks, as in the spec
   EXPECT_TRUE(w.add_tensor({"w", DType::kFloat32, dims, 0, 12}, encode_dense({DType::kFloat32, dims, raw}, {})).is_ok());
   EXPECT_TRUE(w.finish().is_ok());
   return sink.bytes();

@@ -133,6 +133,7 @@ class ContainerWriter {
  public:
   explicit ContainerWriter(ByteSink& sink, std::uint32_t alignment_log2 = 6);
   ~ContainerWriter();
+  // `zstd_level` applies to the GRPH and TENS blocks; <= 0 stores them raw.
   Status begin(std::span<const std::uint8_t> skeleton, int zstd_level);
   Status add_tensor(const TensorHeader& header, const EncodedTensor& encoded);
   Status finish();
@@ -141,6 +142,7 @@ class ContainerWriter {
   struct State;
   ByteSink& sink_;
   std::uint32_t alignment_log2_;
+  int table_zstd_level_ = 19;
   std::unique_ptr<State> state_;
 };
 

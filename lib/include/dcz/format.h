@@ -49,6 +49,9 @@ inline constexpr std::uint8_t kTensorFlagsReservedMask = 0xFE;
 
 inline constexpr std::uint64_t kMinSections = 3;
 inline constexpr std::uint64_t kMaxSkeletonSize = 0x7FFFFFFF;
+// SPEC 2.3: a coded block decodes to at most 2^31-1 bytes and 1024 x its stored size + 4096.
+inline constexpr std::uint64_t kMaxCodedBlockSize = 0x7FFFFFFF;
+inline constexpr std::uint64_t kMaxCodedBlockRatio = 1024;
 inline constexpr std::uint32_t kTensorEntryFixedSize = 32;
 inline constexpr std::uint32_t kStreamDescriptorSize = 32;
 inline constexpr std::uint32_t kGraphHeaderSize = 16;

@@ -261,67 +261,77 @@ class Reader {
     return c_.sections.front();  // unreachable: read_sections() guarantees presence
   }
 
-  Status read_graph() {
-    const SectionInfo& s = section(fmt::kSectionGraph);
+  // SPEC 2.3 "coded block" (GRPH and TENS payloads): u8 coding, 7 reserved, u64 decoded size,
+  // then raw bytes or one zstd frame. The declared size is bounded before anything is allocated.
+  Status read_coded_block(const SectionInfo& s, const char* name, const char* what,
+                          std::vector<std::uint8_t>& out, std::uint8_t& coding) {
     const std::uint64_t off = s.payload_offset;
+    const std::string sec = std::string("section '") + name + "'";
     if (s.payload_size < fmt::kGraphHeaderSize) {
-      return err(ErrorCode::kTruncated, "section 'GRPH'" + at(off) + " shorter than its 16-byte header");
+      return err(ErrorCode::kTruncated, sec + at(off) + " is shorter than its 16-byte block header");
     }
     const std::uint8_t* p = file_.data() + off;
-    c_.graph_coding = p[0];
+    coding = p[0];
     const std::uint64_t size = le::get_u64(p + 8);
-    ann_.row(off, 1, "u8", std::to_string(p[0]), "GRPH coding (0 raw, 1 zstd)");
-    ann_.row(off + 1, 7, "bytes", "", "GRPH reserved");
-    ann_.row(off + 8, 8, "u64", std::to_string(size), "skeleton_size");
+    ann_.row(off, 1, "u8", std::to_string(coding), std::string(name) + " coding (0 raw, 1 zstd)");
+    ann_.row(off + 1, 7, "bytes", "", std::string(name) + " reserved");
+    ann_.row(off + 8, 8, "u64", std::to_string(size), std::string(name) + " decoded size");
     for (int i = 1; i < 8; ++i) {
-      if (p[i] != 0) return err(ErrorCode::kReservedBitSet, "GRPH reserved byte set" + at(off + i));
-    }
-    if (size > fmt::kMaxSkeletonSize) {
-      return err(ErrorCode::kBadSize, "skeleton_size " + std::to_string(size) + at(off + 8) +
-                                          " over 2^31-1");
+      if (p[i] != 0) return err(ErrorCode::kReservedBitSet, sec + " reserved byte set" + at(off + i));
     }
     std::span<const std::uint8_t> stored(p + 16, s.payload_size - 16);
-    c_.graph_stored_size = stored.size();
-    ann_.row(off + 16, stored.size(), "bytes", "", "ONNX ModelProto skeleton (tensor values removed)");
-    if (c_.graph_coding == fmt::kGraphCodingRaw) {
+    if (size > fmt::kMaxCodedBlockSize || size > fmt::kMaxCodedBlockRatio * stored.size() + 4096) {
+      return err(ErrorCode::kBadSize, sec + ": decoded size " + std::to_string(size) + at(off + 8) +
+                                          " over the limits of SPEC 2.3");
+    }
+    ann_.row(off + 16, stored.size(), "bytes", "", what);
+    if (coding == fmt::kGraphCodingRaw) {
       if (stored.size() != size) {
-        return err(ErrorCode::kBadSize, "raw skeleton is " + std::to_string(stored.size()) +
-                                            " bytes, skeleton_size says " + std::to_string(size));
+        return err(ErrorCode::kBadSize, sec + ": raw block is " + std::to_string(stored.size()) +
+                                            " bytes, its header says " + std::to_string(size));
       }
-      c_.skeleton.assign(stored.begin(), stored.end());
+      out.assign(stored.begin(), stored.end());
       return Status::ok();
     }
-    if (c_.graph_coding != fmt::kGraphCodingZstd) {
-      return err(ErrorCode::kBadSection, "unknown GRPH coding " + std::to_string(c_.graph_coding) + at(off));
+    if (coding != fmt::kGraphCodingZstd) {
+      return err(ErrorCode::kBadSection, sec + ": unknown coding " + std::to_string(coding) + at(off));
     }
     const unsigned long long content = ZSTD_getFrameContentSize(stored.data(), stored.size());
-    if (content != size) {
-      return err(ErrorCode::kBadCompressedData,
-                 "GRPH zstd frame" + at(off + 16) + " does not declare skeleton_size bytes");
-    }
     const std::size_t frame = ZSTD_findFrameCompressedSize(stored.data(), stored.size());
-    if (ZSTD_isError(frame) || frame != stored.size()) {
-      return err(ErrorCode::kBadCompressedData, "GRPH zstd frame" + at(off + 16) +
-                                                    " is corrupt or followed by extra bytes");
+    if (content != size || ZSTD_isError(frame) || frame != stored.size()) {
+      return err(ErrorCode::kBadCompressedData, sec + ": zstd frame" + at(off + 16) +
+                                                    " is corrupt, of another size, or followed by bytes");
     }
-    c_.skeleton.resize(size);
-    const std::size_t got = ZSTD_decompress(c_.skeleton.data(), size, stored.data(), stored.size());
+    out.resize(size);
+    const std::size_t got = ZSTD_decompress(out.data(), size, stored.data(), stored.size());
     if (ZSTD_isError(got) || got != size) {
-      return err(ErrorCode::kBadCompressedData, "GRPH zstd frame" + at(off + 16) + " is corrupt");
+      return err(ErrorCode::kBadCompressedData, sec + ": zstd frame" + at(off + 16) + " is corrupt");
     }
+    return Status::ok();
+  }
+
+  Status read_graph() {
+    const SectionInfo& s = section(fmt::kSectionGraph);
+    DCZ_TRY(read_coded_block(s, "GRPH", "ONNX ModelProto skeleton (tensor values removed)", c_.skeleton,
+                             c_.graph_coding));
+    c_.graph_stored_size = s.payload_size - fmt::kGraphHeaderSize;
     return Status::ok();
   }
 
   Status read_tensor_table() {
     const SectionInfo& s = section(fmt::kSectionTensorTable);
-    le::BoundedReader r(file_.subspan(s.payload_offset, s.payload_size), s.payload_offset);
+    std::uint8_t coding = 0;
+    DCZ_TRY(read_coded_block(s, "TENS", "tensor table", table_, coding));
+    // Offsets in messages: absolute for a raw table, else within the decoded table.
+    table_raw_ = coding == fmt::kGraphCodingRaw;
+    le::BoundedReader r(table_, table_raw_ ? s.payload_offset + fmt::kGraphHeaderSize : 0);
     std::uint64_t count = 0;
-    if (!r.u64(count)) return err(ErrorCode::kTruncated, "TENS" + at(r.absolute()) + ": no tensor_count");
-    ann_.row(s.payload_offset, 8, "u64", std::to_string(count), "tensor_count");
-    // Each entry takes at least 32 + 32 bytes, which bounds the count by the payload size.
+    if (!r.u64(count)) return err(ErrorCode::kTruncated, "TENS" + tat(r.absolute()) + ": no tensor_count");
+    ann_.row(r.absolute() - 8, 8, "u64", std::to_string(count), "tensor_count");
+    // Each entry takes at least 32 + 32 bytes, which bounds the count by the table size.
     if (count > fmt::kMaxTensors || count > r.remaining() / 64) {
-      return err(ErrorCode::kBadSize, "tensor_count " + std::to_string(count) +
-                                          at(s.payload_offset) + " is larger than TENS can hold");
+      return err(ErrorCode::kBadSize, "tensor_count " + std::to_string(count) + tat(r.absolute() - 8) +
+                                          " is larger than TENS can hold");
     }
     c_.tensors.reserve(count);
     for (std::uint64_t i = 0; i < count; ++i) {
@@ -331,9 +341,14 @@ class Reader {
     }
     if (r.remaining() != 0) {
       return err(ErrorCode::kTrailingBytes, std::to_string(r.remaining()) +
-                                                " bytes after the last tensor entry" + at(r.absolute()));
+                                                " bytes after the last tensor entry" + tat(r.absolute()));
     }
     return Status::ok();
+  }
+
+  // A position in the tensor table, for messages.
+  std::string tat(std::uint64_t off) const {
+    return table_raw_ ? at(off) : " at byte " + std::to_string(off) + " of the decoded tensor table";
   }
 
   Status read_entry(le::BoundedReader& r, std::uint64_t index, TensorEntry& e) {
@@ -344,7 +359,7 @@ class Reader {
     if (!r.u32(entry_size) || !r.u8(dtype) || !r.u8(rep) || !r.u8(e.flags) ||
         !r.u8(stream_count) || !r.u32(rank) || !r.u32(name_size) || !r.u32(params_size) ||
         !r.u32(reserved) || !r.u64(e.byte_size)) {
-      return err(ErrorCode::kTruncated, who + at(e.entry_offset) + ": TENS ends inside it");
+      return err(ErrorCode::kTruncated, who + tat(e.entry_offset) + ": TENS ends inside it");
     }
     ann_.row(e.entry_offset, fmt::kTensorEntryFixedSize, "entry",
              "dtype " + std::to_string(dtype) + " rep " + std::to_string(rep) + " streams " +
@@ -352,18 +367,18 @@ class Reader {
              who + " (size " + std::to_string(entry_size) + ", byte_size " +
                  std::to_string(e.byte_size) + ")");
     const auto dt = dtype_from_int(dtype);
-    if (!dt) return err(ErrorCode::kBadTensorEntry, who + at(e.entry_offset + 4) + ": unknown dtype " + std::to_string(dtype));
+    if (!dt) return err(ErrorCode::kBadTensorEntry, who + tat(e.entry_offset + 4) + ": unknown dtype " + std::to_string(dtype));
     e.dtype = *dt;
     if (rep > static_cast<std::uint8_t>(Representation::kSparseCodebook)) {
-      return err(ErrorCode::kBadTensorEntry, who + at(e.entry_offset + 5) + ": unknown representation " + std::to_string(rep));
+      return err(ErrorCode::kBadTensorEntry, who + tat(e.entry_offset + 5) + ": unknown representation " + std::to_string(rep));
     }
     e.representation = static_cast<Representation>(rep);
     if ((e.flags & fmt::kTensorFlagsReservedMask) || reserved != 0) {
-      return err(ErrorCode::kReservedBitSet, who + at(e.entry_offset) + ": reserved bits set");
+      return err(ErrorCode::kReservedBitSet, who + tat(e.entry_offset) + ": reserved bits set");
     }
     if (stream_count == 0 || stream_count > fmt::kMaxStreamsPerTensor || rank > fmt::kMaxRank ||
         name_size > fmt::kMaxNameLength || params_size > fmt::kMaxParamsSize) {
-      return err(ErrorCode::kBadSize, who + at(e.entry_offset) +
+      return err(ErrorCode::kBadSize, who + tat(e.entry_offset) +
                                           ": stream_count, rank, name_size or params_size over its limit");
     }
     const std::uint64_t v1_size = fmt::kTensorEntryFixedSize + 8ull * rank + name_size +
@@ -371,7 +386,7 @@ class Reader {
     const bool exact = c_.header.version_minor == fmt::kVersionMinor;
     if (entry_size < v1_size || (exact && entry_size != v1_size) ||
         entry_size - fmt::kTensorEntryFixedSize > r.remaining()) {
-      return err(ErrorCode::kBadSize, who + at(e.entry_offset) + ": entry_size " +
+      return err(ErrorCode::kBadSize, who + tat(e.entry_offset) + ": entry_size " +
                                           std::to_string(entry_size) + " does not match its fields");
     }
     std::uint64_t elements = 1;
@@ -380,7 +395,7 @@ class Reader {
       (void)r.u64(v);  // cannot fail: entry_size was checked against remaining()
       const auto dim = static_cast<std::int64_t>(v);
       if (dim < 0 || (dim > 0 && elements > UINT64_MAX / static_cast<std::uint64_t>(dim))) {
-        return err(ErrorCode::kBadTensorEntry, who + at(r.absolute() - 8) + ": dimension " +
+        return err(ErrorCode::kBadTensorEntry, who + tat(r.absolute() - 8) + ": dimension " +
                                                    std::to_string(dim) + " negative or overflowing");
       }
       elements *= static_cast<std::uint64_t>(dim);
@@ -398,7 +413,7 @@ class Reader {
     }
     const std::size_t esize = dtype_size(e.dtype);
     if (esize != 0 && (elements > UINT64_MAX / esize || elements * esize != e.byte_size)) {
-      return err(ErrorCode::kBadTensorEntry, who + " '" + e.name + "'" + at(e.entry_offset + 24) +
+      return err(ErrorCode::kBadTensorEntry, who + " '" + e.name + "'" + tat(e.entry_offset + 24) +
                                                  ": byte_size " + std::to_string(e.byte_size) +
                                                  " is not elements x element size");
     }
@@ -428,10 +443,10 @@ class Reader {
                  " decoded " + std::to_string(d.decoded_size));
     if (role > static_cast<std::uint8_t>(StreamRole::kPositionExtra) ||
         coding > static_cast<std::uint8_t>(StreamCoding::kZstdSymbols)) {
-      return err(ErrorCode::kBadTensorEntry, who + " '" + e.name + "'" + at(off) +
+      return err(ErrorCode::kBadTensorEntry, who + " '" + e.name + "'" + tat(off) +
                                                  ": unknown stream role or coding");
     }
-    if (reserved != 0) return err(ErrorCode::kReservedBitSet, who + at(off + 4) + ": stream reserved field set");
+    if (reserved != 0) return err(ErrorCode::kReservedBitSet, who + tat(off + 4) + ": stream reserved field set");
     d.role = static_cast<StreamRole>(role);
     d.coding = static_cast<StreamCoding>(coding);
     e.streams.push_back(d);
@@ -447,9 +462,9 @@ class Reader {
     for (const TensorEntry& e : c_.tensors) {
       for (const StreamDescriptor& d : e.streams) {
         const std::string who = "stream of tensor '" + e.name + "'";
-        if (d.offset % alignment_ != 0) {
+        if (d.size >= alignment_ && d.offset % alignment_ != 0) {
           return err(ErrorCode::kBadAlignment, who + ": offset " + std::to_string(d.offset) +
-                                                   " not a multiple of " + std::to_string(alignment_));
+                                                   " not a multiple of " + std::to_string(alignment_) + " for a stream of at least that size");
         }
         if (d.offset < end || d.offset > s.payload_size || d.size > s.payload_size - d.offset) {
           return err(ErrorCode::kBadOffset, who + ": bytes " + std::to_string(d.offset) + ".." +
@@ -476,6 +491,8 @@ class Reader {
   Container c_;
   std::uint64_t alignment_ = 64;
   Status deferred_;
+  std::vector<std::uint8_t> table_;  // the decoded TENS payload
+  bool table_raw_ = true;
 };
 
 }  // namespace

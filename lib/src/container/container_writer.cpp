@@ -90,6 +90,26 @@ void put_entry(std::vector<std::uint8_t>& t, const TensorHeader& th, const Encod
   le::store_u32(&t[start], static_cast<std::uint32_t>(t.size() - start));
 }
 
+// SPEC 2.3 "coded block": u8 coding, 7 reserved bytes, u64 decoded size, then the bytes raw or
+// as one zstd frame, whichever is smaller (raw on ties).
+// A level <= 0 keeps the block raw.
+Status put_coded_block(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> bytes, int level) {
+  std::vector<std::uint8_t> frame(ZSTD_compressBound(bytes.size()));
+  const std::size_t z = level > 0 ? ZSTD_compress(frame.data(), frame.size(), bytes.data(), bytes.size(), level)
+                                  : bytes.size();  // "no gain": stays raw
+  if (bytes.size() > fmt::kMaxCodedBlockSize) {
+    return make_error(ErrorCode::kUnsupported, "a graph or tensor table over 2 GiB");
+  }
+  // Readers refuse blocks that claim more than 1024x their stored size (bomb guard); stay raw.
+  const bool use_zstd = !ZSTD_isError(z) && z < bytes.size() &&
+                        bytes.size() <= fmt::kMaxCodedBlockRatio * z + 4096;
+  le::put_u8(out, use_zstd ? fmt::kGraphCodingZstd : fmt::kGraphCodingRaw);
+  le::put_zeros(out, 7);
+  le::put_u64(out, bytes.size());
+  le::put_bytes(out, use_zstd ? std::span<const std::uint8_t>(frame.data(), z) : bytes);
+  return Status::ok();
+}
+
 }  // namespace
 
 ContainerWriter::ContainerWriter(ByteSink& sink, std::uint32_t alignment_log2)
@@ -113,18 +133,8 @@ Status ContainerWriter::begin(std::span<const std::uint8_t> skeleton, int zstd_l
 
   // GRPH: zstd unless that does not help (tiny skeletons).
   std::vector<std::uint8_t> payload;
-  std::vector<std::uint8_t> frame(ZSTD_compressBound(skeleton.size()));
-  std::size_t z = ZSTD_compress(frame.data(), frame.size(), skeleton.data(), skeleton.size(),
-                                zstd_level);
-  const bool use_zstd = !ZSTD_isError(z) && z < skeleton.size();
-  le::put_u8(payload, use_zstd ? fmt::kGraphCodingZstd : fmt::kGraphCodingRaw);
-  le::put_zeros(payload, 7);
-  le::put_u64(payload, skeleton.size());
-  if (use_zstd) {
-    le::put_bytes(payload, {frame.data(), z});
-  } else {
-    le::put_bytes(payload, skeleton);
-  }
+  DCZ_TRY(put_coded_block(payload, skeleton, zstd_level));
+  table_zstd_level_ = zstd_level;
   DCZ_TRY(sink_.write(section_header(fmt::kSectionGraph, payload.size(),
                                      XXH64(payload.data(), payload.size(), fmt::kChecksumSeed))));
   DCZ_TRY(pad_to(sink_, state_->alignment));
@@ -159,8 +169,11 @@ Status ContainerWriter::add_tensor(const TensorHeader& header, const EncodedTens
   std::vector<std::uint64_t> offsets;
   static const std::uint8_t zeros[1 << 16] = {};
   for (const EncodedStream& s : encoded.streams) {
+    // SPEC 2.4: only streams of at least A bytes are aligned; smaller ones are packed, since
+    // nobody maps a few bytes in place and padding would dominate small models.
     const std::uint64_t rel = sink_.size() - state_->data_payload_offset;
-    const std::uint64_t pad = le::align_up(rel, state_->alignment) - rel;
+    const std::uint64_t pad =
+        s.bytes.size() >= state_->alignment ? le::align_up(rel, state_->alignment) - rel : 0;
     if (pad) {
       DCZ_TRY(sink_.write({zeros, static_cast<std::size_t>(pad)}));
       XXH64_update(state_->data_hash, zeros, pad);
@@ -185,9 +198,12 @@ Status ContainerWriter::finish() {
                                         XXH64_digest(state_->data_hash))));
   DCZ_TRY(pad_to(sink_, state_->alignment));
 
+  // TENS: the entries, zstd-compressed when that is smaller (names and zero fields compress).
+  std::vector<std::uint8_t> entries;
+  le::put_u64(entries, state_->tensor_count);
+  le::put_bytes(entries, state_->table);
   std::vector<std::uint8_t> tens;
-  le::put_u64(tens, state_->tensor_count);
-  le::put_bytes(tens, state_->table);
+  DCZ_TRY(put_coded_block(tens, entries, table_zstd_level_));
   DCZ_TRY(sink_.write(section_header(fmt::kSectionTensorTable, tens.size(),
                                      XXH64(tens.data(), tens.size(), fmt::kChecksumSeed))));
   DCZ_TRY(pad_to(sink_, state_->alignment));
