@@ -263,7 +263,7 @@ Status decode_sparse_codebook(const EncodedTensorView& tensor, DType dtype,
   DCZ_ASSIGN_OR_RETURN(std::vector<std::uint64_t> codebook, read_codebook(s, dtype));
   DCZ_TRY(check_symbol_counts(s, element_count));
   DCZ_ASSIGN_OR_RETURN(DecodedSymbols d, decode_symbols(s));
-  std::memset(out.data(), 0, out.size());
+  if (!out.empty()) std::memset(out.data(), 0, out.size());
   switch (value_size) {
     case 1: return scatter<1>(s, d, codebook, element_count, out.data());
     case 2: return scatter<2>(s, d, codebook, element_count, out.data());
