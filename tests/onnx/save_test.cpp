@@ -101,6 +101,27 @@ TEST(Save, ExternalOffsetsAreAligned) {
   EXPECT_EQ(m.first_difference(parse_or_die(make_conv_model())), "");
 }
 
+TEST(Save, LargeModelsAreForcedToExternalData) {
+  TempDir dir;
+  OnnxModel m = parse_or_die(make_conv_model());
+  OnnxSaveOptions options;
+  options.inline_limit = 1000;  // the conv model is about 2 kB inline
+  options.external_threshold = 256;
+  const auto path = dir.path() / "big.onnx";
+  ASSERT_TRUE(m.save(path, options).is_ok());
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "big.onnx.data"));
+  EXPECT_LT(std::filesystem::file_size(path), make_conv_model().size() - 864 - 320 + 200);
+  auto back = OnnxModel::load(path);
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_TRUE(back->tensor(find_tensor(*back, "conv1.weight")).was_external);
+  EXPECT_FALSE(back->tensor(find_tensor(*back, "conv1.bias")).was_external);  // 32 bytes
+  EXPECT_EQ(m.first_difference(*back), "");
+  // Below the limit the same model stays inline.
+  options.inline_limit = 1 << 20;
+  ASSERT_TRUE(m.save(dir.path() / "small.onnx", options).is_ok());
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "small.onnx.data"));
+}
+
 TEST(Save, ReplacesAnExistingFileAndLeavesNoTemporaries) {
   TempDir dir;
   const auto path = dir.path() / "m.onnx";

@@ -71,6 +71,9 @@ struct OnnxSaveOptions {
   // onnx::checker cannot read sparse indices from external data).
   bool external_data = false;
   std::uint64_t external_threshold = 1024;
+  // Models whose inline serialization would be larger than this many bytes are written with
+  // external data as if `external_data` were set. Capped at protobuf's limit, 2 GiB - 1.
+  std::uint64_t inline_limit = 2147483647;
   // Run onnx::checker on the model before writing; a failure is kOnnxCheckFailed.
   bool check = false;
 };

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dcz/file_io.h"
 #include "dcz/onnx_model.h"
 
 namespace dcz {
@@ -74,6 +75,8 @@ Status parse_model_proto(std::span<const std::uint8_t> bytes, std::string_view s
 
 // Serializes with deterministic field order; kModelTooLarge when protobuf refuses (≥ 2 GiB).
 Result<std::string> serialize_proto(const google::protobuf::MessageLite& m, std::string_view what);
+// The same bytes streamed into `out` in 1 MiB pieces, without a copy of the whole message.
+Status write_proto(const google::protobuf::MessageLite& m, OutputFile& out, std::string_view what);
 
 // While alive, every typed-storage tensor of impl holds its values in its typed field (the form
 // written to files); the destructor moves them back to raw_data. Caller holds impl.write_mutex.

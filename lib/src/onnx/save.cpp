@@ -1,6 +1,7 @@
 // Writing models: inline serialization, atomic save with optional external data, checker.
 #include <onnx/checker.h>
 
+#include <algorithm>
 #include <climits>
 #include <exception>
 
@@ -130,8 +131,8 @@ Status OnnxModel::save(const std::filesystem::path& path, const OnnxSaveOptions&
   DCZ_TRY(check_all_filled(*impl_));
   TypedFieldsScope typed(*impl_);
   if (options.check) DCZ_TRY(run_checker(impl_->model, name));
-  const bool external =
-      options.external_data || impl_->model.ByteSizeLong() > static_cast<std::size_t>(INT_MAX);
+  const std::uint64_t inline_limit = std::min<std::uint64_t>(options.inline_limit, INT_MAX);
+  const bool external = options.external_data || impl_->model.ByteSizeLong() > inline_limit;
 
   const std::string data_name = path.filename().string() + ".data";
   std::optional<OutputFile> data_file;
@@ -141,9 +142,8 @@ Status OnnxModel::save(const std::filesystem::path& path, const OnnxSaveOptions&
     data_file.emplace(std::move(f));
     DCZ_TRY(moved.externalize(*data_file, data_name, options.external_threshold));
   }
-  DCZ_ASSIGN_OR_RETURN(std::string bytes, serialize_proto(impl_->model, name));
   DCZ_ASSIGN_OR_RETURN(OutputFile out, OutputFile::create(path, {}));
-  DCZ_TRY(out.write(bytes));
+  DCZ_TRY(write_proto(impl_->model, out, name));
   // The data file goes in place first: a model file never points at data that is not there.
   if (data_file && !moved.empty()) DCZ_TRY(data_file->commit());
   return out.commit();

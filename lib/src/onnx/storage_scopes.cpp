@@ -34,6 +34,52 @@ Result<std::string> serialize_proto(const google::protobuf::MessageLite& m,
   return out;
 }
 
+namespace {
+
+// Feeds protobuf's output into an OutputFile, keeping the first write error.
+class OutputFileSink final : public google::protobuf::io::CopyingOutputStream {
+ public:
+  explicit OutputFileSink(OutputFile& out) : out_(out) {}
+  bool Write(const void* buffer, int size) override {
+    status_ = out_.write({static_cast<const std::uint8_t*>(buffer), static_cast<std::size_t>(size)});
+    return status_.is_ok();
+  }
+  Status status() const { return status_; }
+
+ private:
+  OutputFile& out_;
+  Status status_;
+};
+
+}  // namespace
+
+Status write_proto(const google::protobuf::MessageLite& m, OutputFile& out, std::string_view what) {
+  const std::size_t size = m.ByteSizeLong();
+  if (size > static_cast<std::size_t>(INT_MAX)) {
+    return make_error(ErrorCode::kModelTooLarge,
+                      std::string(what) + ": " + std::to_string(size) +
+                          " bytes is over the 2 GiB protobuf limit; use external data");
+  }
+  const std::uint64_t start = out.size();
+  OutputFileSink sink(out);
+  bool ok = false;
+  {
+    google::protobuf::io::CopyingOutputStreamAdaptor adaptor(&sink, 1 << 20);
+    {
+      google::protobuf::io::CodedOutputStream coded(&adaptor);
+      coded.SetSerializationDeterministic(true);
+      ok = m.SerializeToCodedStream(&coded) && !coded.HadError();
+    }
+    ok = adaptor.Flush() && ok;
+  }
+  DCZ_TRY(sink.status());
+  if (!ok || out.size() - start != size) {
+    return make_error(ErrorCode::kModelTooLarge,
+                      std::string(what) + ": protobuf serialization failed");
+  }
+  return Status::ok();
+}
+
 TypedFieldsScope::TypedFieldsScope(const OnnxModel::Impl& impl)
     : impl_(const_cast<OnnxModel::Impl&>(impl)) {
   for (std::size_t i = 0; i < impl_.tensors.size(); ++i) {
