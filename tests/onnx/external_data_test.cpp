@@ -100,6 +100,23 @@ INSTANTIATE_TEST_SUITE_P(
         Rejection{"huge_offset", "w.bin", std::uint64_t{1} << 62, 16, "w.bin"}),
     [](const auto& param_info) { return std::string(param_info.param.label); });
 
+TEST(ExternalData, RejectsSymlinkLeavingTheFolder) {
+  TempDir dir;
+  write_file(dir.path() / "outside.bin", std::string(16, '\0'));
+  std::filesystem::create_directories(dir.path() / "model");
+  std::filesystem::create_symlink(dir.path() / "outside.bin", dir.path() / "model" / "w.bin");
+  const std::string bytes = make_external_reference_model("w.bin", 0, 16);
+  auto m = OnnxModel::parse(as_span(bytes), dir.path() / "model", "m.onnx");
+  ASSERT_FALSE(m.is_ok());
+  EXPECT_EQ(m.status().code(), ErrorCode::kBadExternalData) << m.status().to_string();
+  // A link that stays inside the folder is fine.
+  write_file(dir.path() / "model" / "real.bin", std::string(16, '\0'));
+  std::filesystem::create_symlink("real.bin", dir.path() / "model" / "inner.bin");
+  const std::string inner = make_external_reference_model("inner.bin", 0, 16);
+  auto ok = OnnxModel::parse(as_span(inner), dir.path() / "model", "m.onnx");
+  EXPECT_TRUE(ok.is_ok()) << ok.status().to_string();
+}
+
 TEST(ExternalData, AcceptsOffsetAndImplicitLength) {
   TempDir dir;
   std::string data(40, '\0');

@@ -2,6 +2,7 @@
 // "location" (a path relative to the model's folder), "offset" and "length" (decimal byte
 // counts; length absent = to the end of the file). "checksum" and unknown keys are ignored.
 // The bytes are copied into raw_data so the model no longer depends on the file.
+#include <algorithm>
 #include <map>
 
 #include "dcz/file_io.h"
@@ -78,6 +79,16 @@ Status check_location(const std::string& location, const TensorInfo& info) {
   return Status::ok();
 }
 
+// A symbolic link inside the folder may still point out of it: compare resolved paths.
+bool resolves_inside(const std::filesystem::path& dir, const std::filesystem::path& file) {
+  std::error_code ec1, ec2;
+  const auto base = std::filesystem::canonical(dir, ec1);
+  const auto target = std::filesystem::canonical(file, ec2);
+  if (ec1 || ec2) return false;
+  auto [b, t] = std::mismatch(base.begin(), base.end(), target.begin(), target.end());
+  return b == base.end() && t != target.end();
+}
+
 class ExternalReader {
  public:
   explicit ExternalReader(std::filesystem::path dir) : dir_(std::move(dir)) {}
@@ -132,6 +143,9 @@ class ExternalReader {
       std::error_code ec;
       if (!std::filesystem::is_regular_file(full, ec)) {
         return external_error(info, location, "no such file (" + full.string() + ")");
+      }
+      if (!resolves_inside(dir_, full)) {
+        return external_error(info, location, "resolves to a file outside " + dir_.string());
       }
       auto f = InputFile::open(full);
       if (!f) return external_error(info, location, f.status().message());
