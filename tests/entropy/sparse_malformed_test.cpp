@@ -75,7 +75,28 @@ std::vector<Row> rows() {
        }, ErrorCode::kBadHuffmanTable},
       {"huffman lane truncated", [](EncodedTensor& e) { e.streams[1].bytes.pop_back(); },
        ErrorCode::kStreamEndedEarly, Entropy::kHuffman},
+      {"huffman fewer than 2 code lengths", [](EncodedTensor& e) {
+         e.streams[1].coding = StreamCoding::kHuffman;
+         e.streams[1].param = 0;
+         e.streams[1].bytes = {2, 1, 1, 0, 0, 0, 0x02, 0};
+       }, ErrorCode::kBadHuffmanTable},
+      {"huffman length padding bits set", [](EncodedTensor& e) {
+         e.streams[1].coding = StreamCoding::kHuffman;
+         e.streams[1].param = 0;
+         e.streams[1].bytes = huffman_bytes(2, 0x29 | 0x40);  // lengths 1,2,2 then a 1 bit
+       }, ErrorCode::kBadHuffmanTable},
+      {"zstd symbol width 3", [](EncodedTensor& e) { e.streams[1].param = 3; }, ErrorCode::kBadSize,
+       Entropy::kZstd},
       // Positions.
+      {"paper filler as the last entry", [](EncodedTensor& e) {
+         e.streams[2].bytes[5] |= 0xE0;  // last gap (bits 45..49) -> 31
+         e.streams[2].bytes[6] |= 0x03;
+         e.streams[1].bytes[2] |= 0x0C;  // last index (bits 18..19) -> 3 = K, the filler
+       }, ErrorCode::kBadPositions, Entropy::kFixed, Positions::kPaperGaps, 300},
+      {"paper value entries differ from nonzeros", [](EncodedTensor& e) { e.params[8] = 4; },
+       ErrorCode::kBadPositions, Entropy::kFixed, Positions::kPaperGaps},
+      {"bitmap length differs from elements", [](EncodedTensor& e) { e.streams[2].decoded_size = 199; },
+       ErrorCode::kBadSize, Entropy::kFixed, Positions::kBitmap},
       {"escape gap runs past the tensor", [](EncodedTensor&) {}, ErrorCode::kBadPositions,
        Entropy::kFixed, Positions::kEscapeGaps, 199},
       {"paper gap runs past the tensor", [](EncodedTensor& e) {
@@ -132,6 +153,10 @@ std::vector<Row> rows() {
       {"codebook decoded size wrong", [](EncodedTensor& e) { e.streams[0].decoded_size = 16; },
        ErrorCode::kBadCodebook},
       {"codebook size above nonzeros", [](EncodedTensor& e) { e.params[4] = 6; },
+       ErrorCode::kBadCodebook},
+      {"codebook size above 65536", [](EncodedTensor& e) { e.params[6] = 1; e.params[4] = 1; },
+       ErrorCode::kBadCodebook},
+      {"codebook empty with nonzeros", [](EncodedTensor& e) { e.params[4] = 0; },
        ErrorCode::kBadCodebook},
       {"zstd codebook decodes short", [](EncodedTensor& e) {
          std::vector<std::uint8_t> eight(8, 1);
