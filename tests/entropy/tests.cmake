@@ -2,6 +2,7 @@ dcz_gtest(test_entropy
   SOURCES
     entropy/huffman_test.cpp
     entropy/symbol_stream_test.cpp
+    entropy/positions_test.cpp
     entropy/sparse_roundtrip_test.cpp
     entropy/sparse_malformed_test.cpp
     entropy/sparse_accounting_test.cpp
