@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 16))->capture_default_str();
   app.add_option("--fc-gap-bits", a.options.fc_gap_bits, "relative-index width for other layers (paper: 5)")
       ->check(CLI::Range(1, 16))->capture_default_str();
-  app.add_option("--level", a.options.zstd_level, "zstd level for dense tensors (0 = by size)")
+  app.add_option("--level", a.options.zstd_level, "zstd level of zstd-coded streams (0 = by size: 9, or 6 above 64 MiB)")
       ->check(CLI::Range(0, 22))->capture_default_str();
   app.add_option("--threads", a.options.threads, "worker threads (0 = all cores); output is identical")
       ->capture_default_str();

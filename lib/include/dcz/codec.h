@@ -21,7 +21,8 @@ struct EncodeOptions {
   enum class Positions { kAuto, kPaperGaps, kEscapeGaps, kBitmap } positions = Positions::kAuto;
   unsigned conv_gap_bits = 8;  // the paper's relative-index widths
   unsigned fc_gap_bits = 5;
-  int zstd_level = 19;
+  // zstd level of every zstd stream; 0 picks by stream size (see container/dense.h).
+  int zstd_level = 0;
   unsigned threads = 0;  // 0: hardware concurrency. The output does not depend on it.
 };
 

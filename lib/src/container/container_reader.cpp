@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "container/le.h"
+#include "core/zstd_context.h"
 #include "dcz/container.h"
 #include "dcz/format.h"
 
@@ -303,7 +304,7 @@ class Reader {
                                                     " is corrupt, of another size, or followed by bytes");
     }
     out.resize(size);
-    const std::size_t got = ZSTD_decompress(out.data(), size, stored.data(), stored.size());
+    const std::size_t got = ZSTD_decompressDCtx(thread_dctx(), out.data(), size, stored.data(), stored.size());
     if (ZSTD_isError(got) || got != size) {
       return err(ErrorCode::kBadCompressedData, sec + ": zstd frame" + at(off + 16) + " is corrupt");
     }

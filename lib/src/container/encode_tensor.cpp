@@ -10,7 +10,7 @@ SparseCodebookOptions sparse_options(unsigned gap_bits, const EncodeOptions& o) 
   s.entropy = static_cast<SparseCodebookOptions::Entropy>(o.entropy);
   s.positions = static_cast<SparseCodebookOptions::Positions>(o.positions);
   s.gap_bits = gap_bits;
-  s.zstd_level = o.zstd_level > 0 ? o.zstd_level : 19;
+  s.zstd_level = o.zstd_level > 0 ? o.zstd_level : 9;
   return s;
 }
 

@@ -51,8 +51,14 @@ Result<OnnxModel> decode_model(std::span<const std::uint8_t> file, std::string_v
   auto work = [&] {
     for (std::size_t i; (i = next.fetch_add(1)) < n;) status[i] = decode_tensor(c, i, out[i]);
   };
-  const unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
-                                                           static_cast<unsigned>(std::max<std::size_t>(n, 1))));
+  // Threads pay off only when there is real work: starting one costs about as much as decoding
+  // a small model.
+  std::uint64_t total = 0;
+  for (const TensorEntry& e : c.tensors) total += e.byte_size;
+  const unsigned threads =
+      total < (4u << 20) ? 1u
+                         : std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
+                                                           static_cast<unsigned>(n)));
   std::vector<std::thread> pool;
   for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
   work();
