@@ -119,6 +119,16 @@ TEST_F(PruneTool, BadInputFailsWithItsExitCodeAndNoOutput) {
   }
 }
 
+TEST_F(PruneTool, OnlyOneOutputGoesToStdout) {
+  EXPECT_EQ(run("mlp.onnx -o - --sparsity 0.5 --json -"), 1);
+  EXPECT_NE(read("stderr.txt").find("stdout"), std::string::npos) << read("stderr.txt");
+  EXPECT_EQ(run("mlp.onnx -o out.onnx --sparsity 0.5 --json - --write-recipe -"), 1);
+  EXPECT_FALSE(exists("out.onnx"));
+  EXPECT_EQ(read("stdout.txt"), "");
+  ASSERT_EQ(run("mlp.onnx -o out.onnx --sparsity 0.5 --write-recipe - -q"), 0);
+  EXPECT_NE(read("stdout.txt").find("\"dcz_recipe\": 1"), std::string::npos) << read("stdout.txt");
+}
+
 TEST_F(PruneTool, ExistingOutputNeedsForce) {
   std::ofstream(dir_ / "out.onnx") << "old";
   EXPECT_EQ(run("mlp.onnx -o out.onnx --sparsity 0.5"), 1);

@@ -59,9 +59,9 @@ dcz::Status check_paths(const Args& a) {
       return dcz::make_error(dcz::ErrorCode::kInvalidArgument, out + " is the input file");
     }
   }
-  if (a.output == "-" && a.json == "-") {
+  if ((a.output == "-") + (a.json == "-") + (a.write_recipe == "-") > 1) {
     return dcz::make_error(dcz::ErrorCode::kInvalidArgument,
-                           "the model and --json cannot both go to stdout");
+                           "only one of the model, --json and --write-recipe can go to stdout");
   }
   return dcz::Status::ok();
 }
