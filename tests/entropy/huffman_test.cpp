@@ -174,6 +174,13 @@ TEST(HuffmanCodec, SizeIsWithinTwoPercentOfOrderZeroEntropyOnSkewedData) {
   }
 }
 
+TEST(HuffmanCodec, SpecExampleBytes) {  // format/streams.md 6.3
+  std::vector<std::uint16_t> symbols = {0, 1, 2, 3};
+  auto bytes = huffman_encode(symbols, 4);
+  ASSERT_TRUE(bytes.is_ok());
+  EXPECT_EQ(*bytes, (std::vector<std::uint8_t>{0x02, 0x01, 0x04, 0x00, 0x00, 0x00, 0xAA, 0xD8}));
+}
+
 TEST(HuffmanCodec, EncodingIsDeterministic) {
   std::vector<std::uint16_t> symbols(50000);
   for (std::size_t i = 0; i < symbols.size(); ++i) symbols[i] = std::uint16_t((i * i) % 97);
