@@ -35,14 +35,18 @@ cifar="cifar:$shared/data/cifar10/test_batch_from_jpeg.bin"
 scale=0.00392156862745098
 cifar_pre=(--scale "$scale" --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225)
 
-# name | model | sweep data | sweep samples | test data | preprocessing
+# name | model | sweep data | sweep samples | test data | preprocessing | sparsities | bit widths
 # The LeNets sweep on Fashion-MNIST *training* images and are measured on the test set. CIFAR-10
-# has only the test set here, so ResNet-20 sweeps on its first 1,000 images (optimistic: the
-# final figure over all 10,000 includes them).
+# has only the test set here, so ResNet-20 sweeps on 500 of its images (--limit spreads them over
+# the class-sorted file; optimistic: the final
+# figure over all 10,000 includes them) and over fewer settings: OpenCV runs it one image at a
+# time (docs/eval.md), ~2 ms each, and it has 20 weight layers.
+lenet_sparsities=0.3,0.4,0.5,0.6,0.7,0.8,0.85,0.9,0.95,0.97
+lenet_bits=8,6,5,4,3,2
 models=(
-  "lenet300100|$root/samples/lenet300100.onnx|$fashion_train|5000|$fashion_test|--scale $scale"
-  "lenet5|$root/samples/lenet5.onnx|$fashion_train|5000|$fashion_test|--scale $scale"
-  "cifar10_resnet20|$shared/models/cifar10_resnet20.onnx|$cifar|1000|$cifar|${cifar_pre[*]}"
+  "lenet300100|$root/samples/lenet300100.onnx|$fashion_train|5000|$fashion_test|--scale $scale|$lenet_sparsities|$lenet_bits"
+  "lenet5|$root/samples/lenet5.onnx|$fashion_train|5000|$fashion_test|--scale $scale|$lenet_sparsities|$lenet_bits"
+  "cifar10_resnet20|$shared/models/cifar10_resnet20.onnx|$cifar|500|$cifar|${cifar_pre[*]}|0.3,0.5,0.7,0.9|6,4,3"
 )
 
 json_field() {  # json_field FILE model_index field
@@ -56,7 +60,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 printf '%-18s %10s %9s %9s | %-24s | %-24s\n' model bytes "zstd -19" "xz -9" \
   "dcz <=0.5 pt (loss)" "dcz <=1.0 pt (loss)"
 for entry in "${models[@]}"; do
-  IFS='|' read -r name model sweep_data sweep_n test_data pre <<<"$entry"
+  IFS='|' read -r name model sweep_data sweep_n test_data pre sparsities bit_widths <<<"$entry"
   read -r -a pre_args <<<"$pre"
   if [[ ! -f "$model" ]]; then
     printf '%-18s %s\n' "$name" "(missing: $model)"
@@ -73,10 +77,10 @@ for entry in "${models[@]}"; do
     d="$dir/budget-$budget"
     mkdir -p "$d"
     "$EVAL" "$model" --data "$sweep_data" "${pre_args[@]}" --limit "$sweep_n" -q \
-      --sensitivity prune --max-drop "$b2" --recipe-out "$d/prune.json" --plot "$d/prune.svg" > "$d/prune.txt"
+      --sensitivity prune --settings "$sparsities" --max-drop "$b2" --recipe-out "$d/prune.json" --plot "$d/prune.svg" > "$d/prune.txt"
     "$PRUNE" "$model" --recipe "$d/prune.json" -o "$d/pruned.onnx" -f -q
     "$EVAL" "$d/pruned.onnx" --data "$sweep_data" "${pre_args[@]}" --limit "$sweep_n" -q \
-      --sensitivity quantize --max-drop "$b2" --recipe-out "$d/quantize.json" --plot "$d/quantize.svg" \
+      --sensitivity quantize --settings "$bit_widths" --max-drop "$b2" --recipe-out "$d/quantize.json" --plot "$d/quantize.svg" \
       > "$d/quantize.txt"
     "$QUANTIZE" "$d/pruned.onnx" --recipe "$d/quantize.json" -o "$d/pq.onnx" -f -q
     "$ENCODE" "$d/pq.onnx" -o "$d/model.dcz" -f -q

@@ -81,7 +81,7 @@ TEST(IdxReader, ReadsPlainAndGzipIdentically) {
   }
 }
 
-TEST(IdxReader, LimitKeepsTheFirstSamples) {
+TEST(IdxReader, LimitKeepsEvenlySpreadSamples) {
   ScratchDir dir;
   IdxFiles f;
   write_bytes(dir / "img", f.images);
@@ -91,7 +91,8 @@ TEST(IdxReader, LimitKeepsTheFirstSamples) {
   auto d = load_dataset({DatasetSpec::Kind::kIdx, dir / "img", dir / "lab"}, options);
   ASSERT_TRUE(d.is_ok());
   EXPECT_EQ(d->size(), 1u);
-  EXPECT_EQ(d->pixels.size(), 6u);
+  EXPECT_EQ(d->pixels, (std::vector<std::uint8_t>{0, 1, 2, 3, 4, 5}));
+  EXPECT_EQ(d->labels, (std::vector<std::int64_t>{4}));
 }
 
 TEST(IdxReader, RejectsTruncatedFilesAtEveryLength) {
@@ -155,6 +156,21 @@ TEST(IdxReader, MissingFileIsIoError) {
 
 std::string cifar_record(std::uint8_t label, std::uint8_t fill) {
   return std::string(1, static_cast<char>(label)) + std::string(3072, static_cast<char>(fill));
+}
+
+TEST(CifarReader, LimitSpreadsTheSubsetOverTheFile) {
+  ScratchDir dir;
+  // Sorted by class, like the CIFAR-10 JPEG copy: the first half is class 0.
+  write_bytes(dir / "sorted.bin", cifar_record(0, 1) + cifar_record(0, 2) + cifar_record(0, 3) +
+                                      cifar_record(5, 4) + cifar_record(5, 5) + cifar_record(5, 6));
+  DatasetLoadOptions options;
+  options.limit = 3;
+  auto d = load_dataset({DatasetSpec::Kind::kCifar, dir / "sorted.bin", {}}, options);
+  ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+  EXPECT_EQ(d->labels, (std::vector<std::int64_t>{0, 0, 5}));  // records 0, 2, 4
+  EXPECT_EQ(d->pixels[0], 1);
+  EXPECT_EQ(d->pixels[3072], 3);
+  EXPECT_EQ(d->pixels[2 * 3072], 5);
 }
 
 TEST(CifarReader, ReadsRecordsAndRejectsTruncationAndBadLabels) {

@@ -11,9 +11,13 @@ endif()
 # ONNX Runtime check (tests/ort): decoded models in ONNX Runtime vs OpenCV and vs the original.
 # Runs where node exists (skips otherwise) and installs onnxruntime-node via scripts/setup-ort.
 function(dcz_ort_check name model data limit)
+  set(lossy_tools - -)
+  if(TARGET dcz-prune AND TARGET dcz-quantize)
+    set(lossy_tools $<TARGET_FILE:dcz-prune> $<TARGET_FILE:dcz-quantize>)
+  endif()
   add_test(NAME ort_check_${name}
     COMMAND ${PROJECT_SOURCE_DIR}/tests/ort/run.sh $<TARGET_FILE:dcz-eval> $<TARGET_FILE:dcz-encode>
-            ${PROJECT_BINARY_DIR}/ort_check/${name} ${model} ${data} ${limit} ${ARGN})
+            ${lossy_tools} ${PROJECT_BINARY_DIR}/ort_check/${name} ${model} ${data} ${limit} ${ARGN})
   set_tests_properties(ort_check_${name} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
 endfunction()
 

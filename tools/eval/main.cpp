@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
   app.add_option("--scale", a.scale, "Pixel scale, e.g. 0.00392156862745098 for 1/255")->capture_default_str();
   app.add_option("--mean", a.mean, "Mean, one value or one per channel (comma-separated)")->delimiter(',');
   app.add_option("--std", a.std, "Standard deviation, one value or one per channel")->delimiter(',');
-  app.add_option("--limit", a.limit, "Use only the first N samples (0: all)")->capture_default_str();
+  app.add_option("--limit", a.limit, "Use N samples spread evenly over the file (0: all)")->capture_default_str();
   app.add_option("--batch", a.batch, "Samples per forward pass")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--threads", a.threads, "OpenCV threads (0: all cores); results do not depend on it");
   app.add_flag("--json", a.json, "Print the report as JSON");

@@ -26,7 +26,9 @@ struct DatasetSpec {
 Result<DatasetSpec> parse_dataset_spec(std::string_view spec);
 
 struct DatasetLoadOptions {
-  // Keep only the first `limit` samples (0: all). Lets tests and sensitivity sweeps use subsets.
+  // Keep only `limit` samples (0: all), spread evenly over the file: sample i of the subset is
+  // sample floor(i × total / limit) of the file, so a file sorted by class (the CIFAR-10 JPEG copy
+  // in ../shared is) still gives every class. Lets tests and sensitivity sweeps use subsets.
   std::uint64_t limit = 0;
   // Refuses decompressed inputs above this many bytes (kOutOfMemory): a hostile gzip or header
   // cannot make the reader allocate without bound.

@@ -81,19 +81,37 @@ Result<IdxArray> parse_idx(std::span<const std::uint8_t> bytes, const std::files
   return out;
 }
 
-std::uint64_t kept(std::uint64_t n, const DatasetLoadOptions& options) {
-  return options.limit && options.limit < n ? options.limit : n;
+// The samples kept: all, or `limit` of them spread evenly over the file (source i × total / limit),
+// so a file sorted by class (the CIFAR-10 JPEG copy is) still gives every class.
+struct Subset {
+  std::uint64_t total = 0, count = 0;
+  std::uint64_t source(std::uint64_t i) const {
+    return count == total ? i : static_cast<std::uint64_t>(static_cast<unsigned __int128>(i) * total / count);
+  }
+};
+
+Subset subset_of(std::uint64_t total, const DatasetLoadOptions& options) {
+  return {total, options.limit && options.limit < total ? options.limit : total};
+}
+
+// Copies the kept samples of `per` elements each from `src` (all samples) to `dst`.
+template <class T>
+void copy_samples(const T* src, T* dst, std::size_t per, const Subset& subset) {
+  for (std::uint64_t i = 0; i < subset.count; ++i) {
+    std::memcpy(dst + i * per, src + subset.source(i) * per, per * sizeof(T));
+  }
 }
 
 // Integer .npy labels of any width, widened to int64; negative ones are rejected.
 Result<std::vector<std::int64_t>> npy_labels(const NpyView& view, const std::filesystem::path& path,
-                                             std::uint64_t n) {
+                                             const Subset& subset) {
   char kind = view.descr.size() == 3 ? view.descr[1] : '?';
   if (kind != 'i' && kind != 'u') {
     return dataset_error(path, "labels dtype '" + view.descr + "' is not an integer type");
   }
-  std::vector<std::int64_t> labels(n);
-  for (std::uint64_t i = 0; i < n; ++i) {
+  std::vector<std::int64_t> labels(subset.count);
+  for (std::uint64_t k = 0; k < subset.count; ++k) {
+    std::uint64_t i = subset.source(k);
     const std::uint8_t* p = view.data.data() + i * view.item_size;
     std::uint64_t raw = 0;
     std::memcpy(&raw, p, view.item_size);  // little-endian host
@@ -108,7 +126,7 @@ Result<std::vector<std::int64_t>> npy_labels(const NpyView& view, const std::fil
       v = static_cast<std::int64_t>(raw << shift) >> shift;  // sign-extend
     }
     if (v < 0) return dataset_error(path, "label " + std::to_string(i) + " is negative (" + std::to_string(v) + ")");
-    labels[i] = v;
+    labels[k] = v;
   }
   return labels;
 }
@@ -134,10 +152,12 @@ Result<Dataset> load_idx(const std::filesystem::path& images, const std::filesys
   out.name = images.string();
   if (image_array.dims.size() == 3) out.sample_shape.push_back(1);
   out.sample_shape.insert(out.sample_shape.end(), image_array.dims.begin() + 1, image_array.dims.end());
-  std::uint64_t n = kept(static_cast<std::uint64_t>(image_array.dims[0]), options);
+  Subset subset = subset_of(static_cast<std::uint64_t>(image_array.dims[0]), options);
   std::size_t per = out.sample_elements();
-  out.pixels.assign(image_array.data.begin(), image_array.data.begin() + n * per);
-  out.labels.assign(label_array.data.begin(), label_array.data.begin() + n);
+  out.pixels.resize(subset.count * per);
+  copy_samples(image_array.data.data(), out.pixels.data(), per, subset);
+  out.labels.resize(subset.count);
+  for (std::uint64_t i = 0; i < subset.count; ++i) out.labels[i] = label_array.data[subset.source(i)];
   return out;
 }
 
@@ -154,18 +174,22 @@ Result<Dataset> load_cifar(const std::filesystem::path& file, const DatasetLoadO
                                    std::to_string(whole) + " starting at byte " + std::to_string(whole * kRecord) +
                                    " is cut short");
   }
-  std::uint64_t n = kept(bytes.size() / kRecord, options);
+  std::uint64_t records = bytes.size() / kRecord;
+  for (std::uint64_t i = 0; i < records; ++i) {
+    std::uint8_t label = bytes[i * kRecord];
+    if (label > 9) {
+      return dataset_error(file, "CIFAR-10 record " + std::to_string(i) + " (byte " + std::to_string(i * kRecord) +
+                                     ") has label " + std::to_string(label) + ", not 0-9");
+    }
+  }
+  Subset subset = subset_of(records, options);
   Dataset out;
   out.name = file.string();
   out.sample_shape = {3, 32, 32};
-  out.pixels.resize(n * kPixels);
-  out.labels.resize(n);
-  for (std::uint64_t i = 0; i < n; ++i) {
-    const std::uint8_t* record = bytes.data() + i * kRecord;
-    if (record[0] > 9) {
-      return dataset_error(file, "CIFAR-10 record " + std::to_string(i) + " (byte " + std::to_string(i * kRecord) +
-                                     ") has label " + std::to_string(record[0]) + ", not 0-9");
-    }
+  out.pixels.resize(subset.count * kPixels);
+  out.labels.resize(subset.count);
+  for (std::uint64_t i = 0; i < subset.count; ++i) {
+    const std::uint8_t* record = bytes.data() + subset.source(i) * kRecord;
     out.labels[i] = record[0];
     std::memcpy(out.pixels.data() + i * kPixels, record + 1, kPixels);
   }
@@ -190,16 +214,19 @@ Result<Dataset> load_npy(const std::filesystem::path& inputs, const std::filesys
   Dataset out;
   out.name = inputs.string();
   out.sample_shape.assign(input_view.shape.begin() + 1, input_view.shape.end());
-  std::uint64_t n = kept(static_cast<std::uint64_t>(input_view.shape[0]), options);
-  std::size_t elements = n * out.sample_elements();
+  Subset subset = subset_of(static_cast<std::uint64_t>(input_view.shape[0]), options);
+  std::size_t per = out.sample_elements();
   if (input_view.descr == "<f4") {
     out.is_float = true;
-    out.values.resize(elements);
-    std::memcpy(out.values.data(), input_view.data.data(), elements * sizeof(float));
+    out.values.resize(subset.count * per);
+    // The mapped bytes may not be 4-aligned for float: copy as bytes.
+    copy_samples(input_view.data.data(), reinterpret_cast<std::uint8_t*>(out.values.data()), per * sizeof(float),
+                 subset);
   } else {
-    out.pixels.assign(input_view.data.begin(), input_view.data.begin() + elements);
+    out.pixels.resize(subset.count * per);
+    copy_samples(input_view.data.data(), out.pixels.data(), per, subset);
   }
-  DCZ_ASSIGN_OR_RETURN(out.labels, npy_labels(label_view, labels, n));
+  DCZ_ASSIGN_OR_RETURN(out.labels, npy_labels(label_view, labels, subset));
   return out;
 }
 
