@@ -153,6 +153,23 @@ TEST(KMeans, ConvergedLloydIsAFixedPoint) {
   }
 }
 
+// A pruned layer: nothing in (-t, t). Linear init puts centroids in the gap; they are moved to
+// where the data is, so the codebook keeps all k entries and the error drops.
+TEST(KMeans, EmptyClustersAreRelocatedSoTheCodebookIsFull) {
+  auto raw = test::sample(Distribution::kNormal, 200000, 21);
+  std::vector<float> v;
+  for (const double x : raw) {
+    if (std::abs(x) > 0.08) v.push_back(static_cast<float>(x));  // keeps ~11 %
+  }
+  std::sort(v.begin(), v.end());
+  for (const auto init : kInits) {
+    auto r = kmeans_sorted(std::span<const float>(v), 32, lloyd_with(init));
+    ASSERT_TRUE(r.is_ok());
+    EXPECT_EQ(r->centroids.size(), 32u) << kmeans_init_name(init);
+    check_structure(v, *r, 32);
+  }
+}
+
 TEST(KMeans, MaxIterationsIsHonoured) {
   const auto v = test::sorted_floats(Distribution::kUniform, 100000, 2);
   KMeansOptions o;

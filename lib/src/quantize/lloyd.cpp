@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <set>
 
 #include "quantize/kmeans_internal.h"
 #include "quantize/parallel.h"
@@ -22,27 +23,72 @@ std::vector<std::uint64_t> nearest_partition(const SortedSample<T>& sample,
   return ends;
 }
 
+namespace {
+
+struct ClusterError {
+  double sse;
+  std::size_t index;
+  std::uint64_t begin, end;
+};
+
+// An empty cluster wastes a codebook entry (linear init leaves many in the empty middle of a
+// pruned layer's distribution). Each one moves to the value farthest from its centroid in the
+// cluster with the next largest error, which splits that cluster in the next assignment; adding
+// a centroid never raises the error, so Lloyd stays monotone. Deterministic: donors by error,
+// ties by index. Returns whether anything moved; `centroids` stays ascending.
+template <class T>
+bool relocate_empty_clusters(const SortedSample<T>& sample, std::vector<double>& centroids,
+                             std::vector<ClusterError>& clusters) {
+  std::vector<std::size_t> empty;
+  std::vector<ClusterError> donors;
+  for (const ClusterError& c : clusters) {
+    if (c.end == c.begin) empty.push_back(c.index);
+    else if (c.sse > 0.0) donors.push_back(c);
+  }
+  if (empty.empty() || donors.empty()) return false;
+  std::stable_sort(donors.begin(), donors.end(),
+                   [](const ClusterError& a, const ClusterError& b) { return a.sse > b.sse; });
+  std::set<double> taken(centroids.begin(), centroids.end());
+  bool moved = false;
+  for (std::size_t e = 0, d = 0; e < empty.size() && d < donors.size(); ++d) {
+    const ClusterError& donor = donors[d];
+    const double mean = centroids[donor.index];
+    const double lo = sample.value(donor.begin), hi = sample.value(donor.end - 1);
+    const double far = mean - lo > hi - mean ? lo : hi;
+    if (!taken.insert(far).second) continue;
+    centroids[empty[e++]] = far;
+    moved = true;
+  }
+  std::sort(centroids.begin(), centroids.end());
+  return moved;
+}
+
+}  // namespace
+
 template <class T>
 LloydOutcome lloyd(const SortedSample<T>& sample, std::vector<double> centroids,
                    const KMeansOptions& options) {
   LloydOutcome out;
   std::vector<std::uint64_t> ends = nearest_partition(sample, centroids);
+  std::vector<ClusterError> clusters(centroids.size());
   double previous_sse = std::numeric_limits<double>::infinity();
   for (unsigned it = 1; it <= options.max_iterations; ++it) {
     double sse = 0.0;
     std::uint64_t begin = 0;
     for (std::size_t j = 0; j < centroids.size(); ++j) {
       const RangeSums r = sample.range(begin, ends[j]);
-      if (r.count > 0) centroids[j] = r.sum / r.count;  // an empty cluster keeps its place
+      if (r.count > 0) centroids[j] = r.sum / r.count;
+      clusters[j] = {r.sse(), j, begin, ends[j]};
       sse += r.sse();
       begin = ends[j];
     }
     out.iterations = it;
+    const bool relocated = relocate_empty_clusters(sample, centroids, clusters);
     std::vector<std::uint64_t> next = nearest_partition(sample, centroids);
     const bool fixed_point = next == ends;
     ends = std::move(next);
-    if (fixed_point ||
-        (std::isfinite(previous_sse) && previous_sse - sse <= options.tolerance * previous_sse)) {
+    if (!relocated && (fixed_point || (std::isfinite(previous_sse) &&
+                                       previous_sse - sse <= options.tolerance * previous_sse))) {
       out.converged = true;
       break;
     }

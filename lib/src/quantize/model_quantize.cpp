@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <numeric>
-#include <set>
 
 #include "dcz/onnx_model.h"
 #include "dcz/quantize.h"
@@ -47,34 +46,18 @@ unsigned layer_bits(const QuantizeOptions& o, const SelectedWeight& w) {
   return w.kind == SelectedWeight::LayerKind::kConv ? o.conv_bits : o.fc_bits;
 }
 
-// Checks each selected tensor and fills the static part of its row.
+// Checks the selection and fills the static part of each layer's row.
 Status describe_layers(const OnnxModel& model, const std::vector<SelectedWeight>& selected,
                        const QuantizeOptions& options, std::vector<LayerQuantizeReport>& rows) {
-  std::set<std::size_t> seen;
+  DCZ_TRY(check_selected_weights(model, selected, "quantized"));
   for (std::size_t l = 0; l < selected.size(); ++l) {
     const SelectedWeight& w = selected[l];
-    if (w.tensor_index >= model.tensor_count() || !seen.insert(w.tensor_index).second) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        "selected weight '" + w.name + "' has a bad or repeated tensor index");
-    }
-    const TensorInfo& info = model.tensor(w.tensor_index);
-    if (!dtype_is_float(info.dtype)) {
-      return make_error(ErrorCode::kUnsupported, "weight '" + w.name + "' has type " +
-                                                     std::string(dtype_name(info.dtype)) +
-                                                     "; only float types can be quantized");
-    }
-    const std::uint64_t bytes = model.tensor_bytes(w.tensor_index).size();
-    if (bytes != info.element_count() * dtype_size(info.dtype)) {
-      return make_error(ErrorCode::kBadOnnx, "weight '" + w.name + "' holds " +
-                                                 std::to_string(bytes) + " bytes for " +
-                                                 std::to_string(info.element_count()) + " elements");
-    }
     LayerQuantizeReport& row = rows[l];
     row.name = w.name;
     row.op_type = w.op_type;
     row.kind = w.kind;
-    row.dtype = info.dtype;
-    row.original_bytes = bytes;
+    row.dtype = model.tensor(w.tensor_index).dtype;
+    row.original_bytes = model.tensor_bytes(w.tensor_index).size();
     row.bits = layer_bits(options, w);
     DCZ_TRY(check_width(row.bits, "bit width of layer '" + w.name + "':"));
     row.index_bits = w.kind == SelectedWeight::LayerKind::kConv ? options.conv_index_bits

@@ -109,6 +109,19 @@ StoredCodebook<Codec> round_codebook(std::span<const double> centroids) {
   return book;
 }
 
+// std::lower_bound without data-dependent branches: weights arrive in random order, so a
+// branching search mispredicts about half its steps.
+std::size_t branchless_lower_bound(std::span<const double> sorted, double x) {
+  if (sorted.empty()) return 0;
+  const double* base = sorted.data();
+  for (std::size_t n = sorted.size(); n > 1;) {
+    const std::size_t half = n / 2;
+    base = base[half] < x ? base + half : base;
+    n -= half;
+  }
+  return static_cast<std::size_t>(base - sorted.data()) + (*base < x);
+}
+
 struct ChunkError {
   double sse = 0.0, signal = 0.0, max_abs = 0.0;
   std::vector<std::uint8_t> used;
@@ -129,9 +142,7 @@ void assign_nearest(std::span<std::uint8_t> bytes, std::uint64_t n, const Stored
       const auto b = quantize::load_bits<Codec>(p);
       if (Codec::is_zero(b)) continue;
       const double x = Codec::decode(b);
-      const auto j = static_cast<std::size_t>(
-          std::lower_bound(book.boundaries.begin(), book.boundaries.end(), x) -
-          book.boundaries.begin());
+      const std::size_t j = branchless_lower_bound(book.boundaries, x);
       quantize::store_bits<Codec>(p, book.bits[j]);
       const double d = x - book.values[j];
       e.sse += d * d;
