@@ -141,8 +141,8 @@ void BM_SparseTensorDecode(benchmark::State& state) {
   const SparseLayer& layer = sparse_layer();
   dcz::TensorView t{dcz::DType::kFloat32, layer.dims, layer.bytes};
   dcz::SparseCodebookOptions o;
-  o.entropy = dcz::SparseCodebookOptions::Entropy::kHuffman;
   o.positions = dcz::SparseCodebookOptions::Positions(state.range(0));
+  o.entropy = dcz::SparseCodebookOptions::Entropy(state.range(1));
   auto e = **dcz::encode_sparse_codebook(t, o);
   dcz::EncodedTensorView v{e.representation, e.params, {}};
   for (const auto& s : e.streams) {
@@ -177,8 +177,11 @@ BENCHMARK(BM_HuffmanEncode)->Arg(5)->Arg(8)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HuffmanDecode)->Arg(5)->Arg(8)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FixedBitsDecode)->Arg(5)->Arg(8)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ZstdSymbolsDecode)->Arg(5)->Arg(8)->Unit(benchmark::kMillisecond);
-// 1 paper gaps, 2 escape gaps, 3 bitmap.
-BENCHMARK(BM_SparseTensorDecode)->Arg(1)->Arg(2)->Arg(3)->Unit(benchmark::kMillisecond);
+// {positions, entropy}: positions 1 paper gaps, 2 escape gaps, 3 bitmap; entropy 1 Huffman,
+// 2 fixed bits (the bitmap in fixed bits is the plain 1-bit bitmap, read in place).
+BENCHMARK(BM_SparseTensorDecode)
+    ->Args({1, 1})->Args({2, 1})->Args({3, 1})->Args({1, 2})->Args({3, 2})
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SparseTensorEncodeAuto)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -43,14 +43,12 @@ inline std::uint16_t fixed_symbol_fast(const std::uint8_t* data, std::uint64_t i
 
 }  // namespace
 
-Status fixed_bits_decode(const StreamView& stream, std::uint32_t alphabet_size,
-                         std::span<std::uint16_t> out) {
+Status fixed_bits_check_layout(const StreamView& stream, std::uint64_t n) {
   const unsigned bits = stream.param;
   if (bits < 1 || bits > kFixedBitsMax) {
     return stream_error(ErrorCode::kBadSize, stream, 0,
                         "fixed-bits width " + std::to_string(bits) + " is outside 1..16");
   }
-  const std::uint64_t n = out.size();
   const std::uint64_t total_bits = n * bits;  // n <= 2^61 is guaranteed by the caller's bounds
   const std::uint64_t need = (total_bits + 7) / 8;
   const std::span<const std::uint8_t> in = stream.bytes;
@@ -68,6 +66,15 @@ Status fixed_bits_decode(const StreamView& stream, std::uint32_t alphabet_size,
     return stream_error(ErrorCode::kStreamTrailingData, stream, need - 1,
                         "padding bits after the last symbol are not zero");
   }
+  return Status::ok();
+}
+
+Status fixed_bits_decode(const StreamView& stream, std::uint32_t alphabet_size,
+                         std::span<std::uint16_t> out) {
+  DCZ_TRY(fixed_bits_check_layout(stream, out.size()));
+  const unsigned bits = stream.param;
+  const std::uint64_t n = out.size();
+  const std::span<const std::uint8_t> in = stream.bytes;
   const std::uint32_t mask = (1u << bits) - 1;
   // Symbols whose 8-byte load stays inside the buffer take the fast path.
   std::uint64_t fast = in.size() >= 8 ? ((in.size() - 8) * 8) / bits + 1 : 0;

@@ -17,6 +17,10 @@ inline constexpr unsigned kFixedBitsMax = 16;
 // Requires 1 <= bits <= 16 and every symbol < 2^bits (programmer errors).
 std::vector<std::uint8_t> fixed_bits_encode(std::span<const std::uint16_t> symbols, unsigned bits);
 
+// The checks of fixed_bits_decode that do not need the symbols: width, size, padding bits, for
+// a stream of n symbols. Lets a caller read 1-bit streams (bitmaps) in place.
+Status fixed_bits_check_layout(const StreamView& stream, std::uint64_t n);
+
 // Decodes out.size() symbols from stream.bytes with width stream.param. Rejects a width outside
 // 1..16 (kBadSize), a short stream (kStreamEndedEarly), extra bytes or nonzero padding bits
 // (kStreamTrailingData) and a symbol >= alphabet_size (kBadSymbol).

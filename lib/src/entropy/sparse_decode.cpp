@@ -1,5 +1,7 @@
 // decode_sparse_codebook and account_sparse_codebook. Both read the streams through the same
 // walker, which checks every position against the tensor and calls back once per entry.
+#include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -7,6 +9,7 @@
 
 #include "entropy/bit_io.h"
 #include "entropy/codebook.h"
+#include "entropy/fixed_bits.h"
 #include "entropy/positions.h"
 #include "entropy/sparse_codebook.h"
 #include "entropy/sparse_params.h"
@@ -116,8 +119,16 @@ Status check_symbol_counts(const SparseStreams& s, std::uint64_t element_count) 
 
 struct DecodedSymbols {
   std::vector<std::uint16_t> indices;
-  std::vector<std::uint16_t> positions;
+  std::vector<std::uint16_t> positions;  // empty for a packed bitmap, which is read in place
 };
+
+// A bitmap in fixed bits of width 1 is read in place, 64 elements per word, instead of being
+// expanded to one symbol per element.
+bool is_packed_bitmap(const SparseStreams& s) {
+  return s.params.scheme == PositionScheme::kBitmap &&
+         s.positions->coding == StreamCoding::kFixedBits && s.positions->param == 1 &&
+         s.positions->decoded_size > 0;
+}
 
 Result<DecodedSymbols> decode_symbols(const SparseStreams& s) {
   const std::uint32_t k = s.params.codebook_size;
@@ -127,8 +138,12 @@ Result<DecodedSymbols> decode_symbols(const SparseStreams& s) {
   if (s.params.scheme == PositionScheme::kEscapeGaps) pos_alphabet = entropy::kEscapeAlphabetSize;
   DecodedSymbols d;
   d.indices.resize(std::size_t(s.indices->decoded_size));
-  d.positions.resize(std::size_t(s.positions->decoded_size));
   DCZ_TRY(entropy::decode_symbol_stream(*s.indices, paper ? k + 1 : k, d.indices));
+  if (is_packed_bitmap(s)) {
+    DCZ_TRY(entropy::fixed_bits_check_layout(*s.positions, s.positions->decoded_size));
+    return d;
+  }
+  d.positions.resize(std::size_t(s.positions->decoded_size));
   DCZ_TRY(entropy::decode_symbol_stream(*s.positions, pos_alphabet, d.positions));
   return d;
 }
@@ -198,16 +213,40 @@ Status walk_escape(const SparseStreams& s, const DecodedSymbols& d, std::uint64_
   return Status::ok();
 }
 
+Status bitmap_too_many(const SparseStreams& s, std::uint64_t pos, std::size_t nonzeros) {
+  return stream_error(ErrorCode::kBadPositions, *s.positions, pos / 8,
+                      "bitmap marks more than the " + std::to_string(nonzeros) + " nonzeros");
+}
+
+// Padding bits were checked to be zero, so no set bit lies past the tensor.
+template <class Visit>
+Status walk_packed_bitmap(const SparseStreams& s, const DecodedSymbols& d, Visit&& visit) {
+  const std::span<const std::uint8_t> bits = s.positions->bytes;
+  std::size_t next = 0;
+  for (std::size_t byte = 0; byte < bits.size(); byte += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, bits.data() + byte, std::min<std::size_t>(8, bits.size() - byte));
+    for (; word != 0; word &= word - 1) {
+      const std::uint64_t pos = std::uint64_t(byte) * 8 + unsigned(std::countr_zero(word));
+      if (next == d.indices.size()) return bitmap_too_many(s, pos, d.indices.size());
+      visit(pos, d.indices[next++]);
+    }
+  }
+  if (next != d.indices.size()) {
+    return stream_error(ErrorCode::kBadPositions, *s.positions, 0,
+                        "bitmap marks " + std::to_string(next) + " elements for " +
+                            std::to_string(d.indices.size()) + " nonzeros");
+  }
+  return Status::ok();
+}
+
 template <class Visit>
 Status walk_bitmap(const SparseStreams& s, const DecodedSymbols& d, Visit&& visit) {
+  if (is_packed_bitmap(s)) return walk_packed_bitmap(s, d, visit);
   std::size_t next = 0;
   for (std::size_t pos = 0; pos < d.positions.size(); ++pos) {
     if (d.positions[pos] == 0) continue;
-    if (next == d.indices.size()) {
-      return stream_error(ErrorCode::kBadPositions, *s.positions, pos / 8,
-                          "bitmap marks more than the " + std::to_string(d.indices.size()) +
-                              " nonzeros");
-    }
+    if (next == d.indices.size()) return bitmap_too_many(s, pos, d.indices.size());
     visit(pos, d.indices[next++]);
   }
   if (next != d.indices.size()) {
