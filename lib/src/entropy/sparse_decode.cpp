@@ -218,6 +218,13 @@ Status bitmap_too_many(const SparseStreams& s, std::uint64_t pos, std::size_t no
                       "bitmap marks more than the " + std::to_string(nonzeros) + " nonzeros");
 }
 
+Status bitmap_count_check(const SparseStreams& s, std::size_t marked, std::size_t nonzeros) {
+  if (marked == nonzeros) return Status::ok();
+  return stream_error(ErrorCode::kBadPositions, *s.positions, 0,
+                      "bitmap marks " + std::to_string(marked) + " elements for " +
+                          std::to_string(nonzeros) + " nonzeros");
+}
+
 // Padding bits were checked to be zero, so no set bit lies past the tensor.
 template <class Visit>
 Status walk_packed_bitmap(const SparseStreams& s, const DecodedSymbols& d, Visit&& visit) {
@@ -232,12 +239,7 @@ Status walk_packed_bitmap(const SparseStreams& s, const DecodedSymbols& d, Visit
       visit(pos, d.indices[next++]);
     }
   }
-  if (next != d.indices.size()) {
-    return stream_error(ErrorCode::kBadPositions, *s.positions, 0,
-                        "bitmap marks " + std::to_string(next) + " elements for " +
-                            std::to_string(d.indices.size()) + " nonzeros");
-  }
-  return Status::ok();
+  return bitmap_count_check(s, next, d.indices.size());
 }
 
 template <class Visit>
@@ -249,12 +251,7 @@ Status walk_bitmap(const SparseStreams& s, const DecodedSymbols& d, Visit&& visi
     if (next == d.indices.size()) return bitmap_too_many(s, pos, d.indices.size());
     visit(pos, d.indices[next++]);
   }
-  if (next != d.indices.size()) {
-    return stream_error(ErrorCode::kBadPositions, *s.positions, 0,
-                        "bitmap marks " + std::to_string(next) + " elements for " +
-                            std::to_string(d.indices.size()) + " nonzeros");
-  }
-  return Status::ok();
+  return bitmap_count_check(s, next, d.indices.size());
 }
 
 template <class Visit>
