@@ -2,7 +2,8 @@
 list(APPEND DCZ_CORE_SOURCES
   src/entropy/codebook.cpp
   src/entropy/fixed_bits.cpp
-  src/entropy/huffman_codec.cpp
+  src/entropy/huffman_decode.cpp
+  src/entropy/huffman_encode.cpp
   src/entropy/huffman_lengths.cpp
   src/entropy/positions.cpp
   src/entropy/sparse_decode.cpp
