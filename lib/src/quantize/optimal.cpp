@@ -61,26 +61,35 @@ Prefix build_prefix(std::span<const T> sorted, std::uint64_t distinct) {
   return p;
 }
 
-// Row minima of a totally monotone matrix whose rows are first + stride·i (i < count) and whose
-// columns are given ascending; leftmost minimum on ties.
+// Row minima (argmin and value) of a totally monotone matrix whose rows are first + stride·i
+// (i < count) and whose columns are given ascending; leftmost minimum on ties. The REDUCE stack
+// caches each kept column's value on its row, so a comparison costs one lookup, not two.
 template <class Lookup>
 class Smawk {
  public:
-  Smawk(const Lookup& lookup, std::uint32_t row0, std::vector<std::uint32_t>& argmin)
-      : lookup_(lookup), row0_(row0), argmin_(argmin), columns_(kMaxDepth) {}
+  Smawk(const Lookup& lookup, std::uint32_t row0, std::vector<std::uint32_t>& argmin,
+        std::vector<double>& minimum)
+      : lookup_(lookup), row0_(row0), argmin_(argmin), minimum_(minimum), levels_(kMaxDepth) {}
 
   void solve(std::uint32_t first, std::uint32_t stride, std::uint32_t count,
              const std::vector<std::uint32_t>& cols, std::size_t depth) {
     if (count == 0) return;
-    std::vector<std::uint32_t>& kept = columns_[depth];
+    Level& level = levels_[depth];
+    std::vector<std::uint32_t>& kept = level.columns;
+    std::vector<double>& kept_value = level.values;  // lookup(row of its stack slot, column)
     kept.clear();
+    kept_value.clear();
     for (const std::uint32_t c : cols) {  // REDUCE: at most `count` columns can hold a minimum
       while (!kept.empty()) {
         const std::uint32_t row = first + stride * static_cast<std::uint32_t>(kept.size() - 1);
-        if (lookup_(row, kept.back()) <= lookup_(row, c)) break;
+        if (kept_value.back() <= lookup_(row, c)) break;
         kept.pop_back();
+        kept_value.pop_back();
       }
-      if (kept.size() < count) kept.push_back(c);
+      if (kept.size() < count) {
+        kept_value.push_back(lookup_(first + stride * static_cast<std::uint32_t>(kept.size()), c));
+        kept.push_back(c);
+      }
     }
     solve(first + stride, stride * 2, count / 2, kept, depth + 1);
     std::size_t ci = 0;  // interpolate the even rows between their odd neighbours' minima
@@ -95,17 +104,23 @@ class Smawk {
         if (v < best_value) { best_value = v; best = kept[ci]; }
       }
       argmin_[row - row0_] = best;
+      minimum_[row - row0_] = best_value;
     }
   }
 
  private:
+  struct Level {
+    std::vector<std::uint32_t> columns;
+    std::vector<double> values;
+  };
   // Rows halve per level, so 33 levels cover 2^32 rows. Sized once: a deeper call must not
   // reallocate the vector its caller's `kept` lives in.
   static constexpr std::size_t kMaxDepth = 34;
   const Lookup& lookup_;
   std::uint32_t row0_;
   std::vector<std::uint32_t>& argmin_;
-  std::vector<std::vector<std::uint32_t>> columns_;
+  std::vector<double>& minimum_;
+  std::vector<Level> levels_;
 };
 
 // Cost of [a, b) in either direction: mirrored, position p stands for lo + hi - p.
@@ -128,6 +143,7 @@ std::vector<double> forward_layers(const Cost& cost, std::uint32_t clusters,
   std::vector<double> prev(hi - lo + 1, kInf), cur(hi - lo + 1, kInf);
   for (std::uint32_t e = lo + 1; e <= hi - reserve - (clusters - 1); ++e) prev[e - lo] = cost(lo, e);
   std::vector<std::uint32_t> argmin, cols;
+  std::vector<double> minimum(hi - lo + 1);
   for (std::uint32_t j = 2; j <= clusters; ++j) {
     const std::uint32_t r0 = lo + j, r1 = hi - reserve - (clusters - j);  // rows e
     const std::uint32_t c0 = lo + j - 1;                                   // columns m < e
@@ -137,9 +153,10 @@ std::vector<double> forward_layers(const Cost& cost, std::uint32_t clusters,
     argmin.assign(r1 - r0 + 1, 0);
     cols.resize(r1 - c0);
     for (std::uint32_t m = c0; m < r1; ++m) cols[m - c0] = m;
-    Smawk<decltype(lookup)> smawk(lookup, r0, argmin);
+    // Row e's minimum lands in cur[e - lo]: the SMAWK row offset is r0 - lo into `cur`.
+    Smawk<decltype(lookup)> smawk(lookup, r0, argmin, minimum);
     smawk.solve(r0, 1, r1 - r0 + 1, cols, 0);
-    for (std::uint32_t e = r0; e <= r1; ++e) cur[e - lo] = lookup(e, argmin[e - r0]);
+    std::copy(minimum.begin(), minimum.begin() + (r1 - r0 + 1), cur.begin() + (r0 - lo));
     std::swap(prev, cur);
   }
   return prev;
