@@ -86,6 +86,26 @@ TEST(Skeleton, SameForRawAndTypedSources) {
   EXPECT_EQ(*a, *b);
 }
 
+TEST(Skeleton, ExplicitDefaultDataLocationSurvives) {
+  onnx::ModelProto p;
+  ASSERT_TRUE(p.ParseFromString(make_mlp_model({4, 3}, 1)));
+  p.mutable_graph()->mutable_initializer(0)->set_data_location(onnx::TensorProto::DEFAULT);
+  std::string input;
+  ASSERT_TRUE(p.SerializeToString(&input));
+  OnnxModel original = parse_or_die(input);
+  OnnxModel rebuilt = rebuild(original);
+  EXPECT_EQ(original.first_difference(rebuilt), "");
+  auto out = rebuilt.serialize();
+  ASSERT_TRUE(out.is_ok());
+  EXPECT_EQ(*out, canonical(input));
+}
+
+TEST(Skeleton, RejectsExternalLocation) {
+  const std::string bytes = make_external_reference_model("w.bin", 0, 16);
+  auto s = OnnxModel::parse_skeleton(as_span(bytes), "skeleton");
+  EXPECT_EQ(s.status().code(), ErrorCode::kBadOnnx);
+}
+
 TEST(Skeleton, UnfilledTensorsCannotBeSerialized) {
   OnnxModel m = parse_or_die(make_mlp_model({4, 3}, 1));
   auto skeleton = m.serialize_skeleton();

@@ -13,7 +13,8 @@ Status check_tensor_is_empty(const onnx::TensorProto& t, const TensorInfo& info)
   const bool has_data = t.has_raw_data() || t.float_data_size() > 0 || t.double_data_size() > 0 ||
                         t.int32_data_size() > 0 || t.int64_data_size() > 0 ||
                         t.uint64_data_size() > 0 || t.string_data_size() > 0 ||
-                        t.external_data_size() > 0 || t.has_data_location();
+                        t.external_data_size() > 0 ||
+                        t.data_location() == onnx::TensorProto::EXTERNAL;
   if (has_data) {
     return make_error(ErrorCode::kBadOnnx,
                       describe_tensor(info) + ": a skeleton tensor must not carry data");
