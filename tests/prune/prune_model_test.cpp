@@ -328,39 +328,64 @@ TEST(PruneModel, ReportTextAndJsonAgree) {
             r.weights_dense_bytes - r.weights_sparse_bytes_estimate);
 }
 
-// The paper's LeNet-300-100 keep ratios (Han et al. 2016, table 1: fc1 8 %, fc2 9 %, fc3 26 %)
-// on the trained sample, through a recipe.
-TEST(PruneModel, LeNet300100PaperRatiosViaRecipe) {
-  const std::filesystem::path path = std::filesystem::path(DCZ_SOURCE_DIR) / "samples/lenet300100.onnx";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " not trained yet";
-  auto loaded = OnnxModel::load(path);
+// The paper's keep ratios (Han et al. 2016, tables 1 and 2) on the trained samples, through a
+// recipe built here and through the recipe file shipped beside the sample.
+struct PaperSample {
+  const char* model;
+  const char* recipe_file;
+  std::map<std::string, double> keep;  // by node name
+  double total_keep;
+};
+
+void check_paper_ratios(const PaperSample& sample) {
+  const std::filesystem::path dir = std::filesystem::path(DCZ_SOURCE_DIR) / "samples";
+  if (!std::filesystem::exists(dir / sample.model)) GTEST_SKIP() << sample.model << " not trained yet";
+  auto loaded = OnnxModel::load(dir / sample.model);
   ASSERT_TRUE(loaded.is_ok()) << loaded.status().to_string();
-  OnnxModel m = std::move(loaded).value();
-  const auto sel = select_all(m);
-  ASSERT_EQ(sel.size(), 3u);
-  const std::map<std::string, double> keep{{"fc1", 0.08}, {"fc2", 0.09}, {"fc3", 0.26}};
-  Recipe recipe;
+  const OnnxModel original = std::move(loaded).value();
+  const auto sel = select_all(original);
+  ASSERT_EQ(sel.size(), sample.keep.size());
+  Recipe built;
   std::vector<double> expected_keep;
   for (const auto& w : sel) {
-    const auto& uses = m.tensor(w.tensor_index).uses;
+    const auto& uses = original.tensor(w.tensor_index).uses;
     ASSERT_FALSE(uses.empty());
-    ASSERT_TRUE(keep.count(uses[0].node_name)) << uses[0].node_name;
-    recipe.layers[w.name].target = {PruneTarget::Kind::kSparsity, 1.0 - keep.at(uses[0].node_name)};
-    expected_keep.push_back(keep.at(uses[0].node_name));
+    ASSERT_TRUE(sample.keep.count(uses[0].node_name)) << uses[0].node_name;
+    const double keep = sample.keep.at(uses[0].node_name);
+    built.layers[w.name].target = {PruneTarget::Kind::kSparsity, 1.0 - keep};
+    expected_keep.push_back(keep);
   }
-  auto parsed = parse_recipe(write_recipe(recipe), "lenet.json");
-  ASSERT_TRUE(parsed.is_ok());
-  PrunePolicy p;
-  p.kind = Kind::kRecipe;
-  p.recipe = *parsed;
-  const PruneReport r = prune_ok(m, sel, p);
-  for (std::size_t l = 0; l < sel.size(); ++l) {
-    const double kept = static_cast<double>(r.layers[l].nonzero_after) / r.layers[l].weights;
-    EXPECT_NEAR(kept, expected_keep[l], 0.5 / r.layers[l].weights) << r.layers[l].name;
+  std::vector<Recipe> recipes{*parse_recipe(write_recipe(built), "built")};
+  if (std::filesystem::exists(dir / sample.recipe_file)) {
+    auto shipped = load_recipe(dir / sample.recipe_file);
+    ASSERT_TRUE(shipped.is_ok()) << shipped.status().to_string();
+    recipes.push_back(*shipped);
   }
-  const double total_kept = static_cast<double>(r.nonzero_after) / r.weights;
-  EXPECT_NEAR(total_kept, 0.08, 0.005);  // the paper's 8 % overall (12x)
-  EXPECT_TRUE(m.check().is_ok());
+  for (const Recipe& recipe : recipes) {
+    OnnxModel m = parse(*original.serialize());
+    PrunePolicy p;
+    p.kind = Kind::kRecipe;
+    p.recipe = recipe;
+    const PruneReport r = prune_ok(m, sel, p);
+    for (std::size_t l = 0; l < sel.size(); ++l) {
+      const double kept = static_cast<double>(r.layers[l].nonzero_after) / r.layers[l].weights;
+      EXPECT_NEAR(kept, expected_keep[l], 0.5 / r.layers[l].weights) << r.layers[l].name;
+    }
+    EXPECT_NEAR(static_cast<double>(r.nonzero_after) / r.weights, sample.total_keep, 0.005);
+    EXPECT_TRUE(m.check().is_ok());
+  }
+}
+
+TEST(PruneModel, LeNet300100PaperRatiosViaRecipe) {
+  // Table 1: fc1 8 %, fc2 9 %, fc3 26 %; 8 % overall (12x).
+  check_paper_ratios({"lenet300100.onnx", "lenet300100.paper.recipe.json",
+                      {{"fc1", 0.08}, {"fc2", 0.09}, {"fc3", 0.26}}, 0.08});
+}
+
+TEST(PruneModel, LeNet5PaperRatiosViaRecipe) {
+  // Table 2: conv1 66 %, conv2 12 %, fc1 8 %, fc2 19 %; 8 % overall (12x).
+  check_paper_ratios({"lenet5.onnx", "lenet5.paper.recipe.json",
+                      {{"conv1", 0.66}, {"conv2", 0.12}, {"fc1", 0.08}, {"fc2", 0.19}}, 0.08});
 }
 
 }  // namespace
