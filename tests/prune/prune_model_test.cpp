@@ -317,6 +317,8 @@ TEST(PruneModel, ReportTextAndJsonAgree) {
   const auto j = nlohmann::json::parse(prune_report_json(r));
   ASSERT_EQ(j["layers"].size(), 3u);
   EXPECT_EQ(j["layers"][0]["name"], "fc0.weight");
+  EXPECT_EQ(j["layers"][0]["node"], "fc0");
+  EXPECT_EQ(r.layers[1].node, "fc1");
   EXPECT_EQ(j["layers"][0]["nonzero_after"], r.layers[0].nonzero_after);
   EXPECT_EQ(j["totals"]["weights"], 266200u);
   // Estimate: fc layers, 5-bit indices; a nonzero or filler entry costs 32 + 5 bits.

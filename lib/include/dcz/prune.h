@@ -40,6 +40,7 @@ struct PrunePolicy {
 
 struct LayerPruneReport {
   std::string name;  // SelectedWeight::name
+  std::string node;  // the node that uses it as a weight (names in torch exports are opaque)
   std::string op_type;
   SelectedWeight::LayerKind kind = SelectedWeight::LayerKind::kFullyConnected;
   DType dtype = DType::kFloat32;

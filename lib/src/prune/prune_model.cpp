@@ -80,6 +80,12 @@ void describe_layers(const OnnxModel& model, const std::vector<SelectedWeight>& 
     const TensorInfo& info = model.tensor(w.tensor_index);
     LayerPruneReport& row = rows[l];
     row.name = w.name;
+    for (const TensorUse& use : info.uses) {
+      if (use.op_type == w.op_type) {
+        row.node = use.node_name;
+        break;
+      }
+    }
     row.op_type = w.op_type;
     row.kind = w.kind;
     row.dtype = info.dtype;

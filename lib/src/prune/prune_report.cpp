@@ -65,16 +65,16 @@ std::string size_line(const char* what, std::uint64_t before, std::uint64_t afte
 
 std::string format_prune_report(const PruneReport& r) {
   std::string s = "pruning policy: " + r.policy_description + "\n";
-  s = appendf(s, "%-32s %-13s %-16s %12s %12s %12s %8s %-16s %12s\n", "layer", "op", "shape",
-              "weights", "nonzero_in", "nonzero_out", "sparsity", "target", "threshold");
+  s = appendf(s, "%-32s %-20s %-13s %-16s %12s %12s %12s %8s %-16s %12s\n", "layer", "node", "op",
+              "shape", "weights", "nonzero_in", "nonzero_out", "sparsity", "target", "threshold");
   for (const LayerPruneReport& l : r.layers) {
-    s = appendf(s, "%-32s %-13s %-16s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %7.2f%% %-16s %12.6g\n",
-                l.name.c_str(), l.op_type.c_str(), shape_string(l.dims).c_str(), l.weights,
+    s = appendf(s, "%-32s %-20s %-13s %-16s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %7.2f%% %-16s %12.6g\n",
+                l.name.c_str(), l.node.c_str(), l.op_type.c_str(), shape_string(l.dims).c_str(), l.weights,
                 l.nonzero_before, l.nonzero_after, 100.0 * l.sparsity(),
                 target_string(l.target).c_str(), l.threshold);
   }
-  s = appendf(s, "%-32s %-13s %-16s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %7.2f%%\n", "total",
-              "", "", r.weights, r.nonzero_before, r.nonzero_after,
+  s = appendf(s, "%-32s %-20s %-13s %-16s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %7.2f%%\n", "total",
+              "", "", "", r.weights, r.nonzero_before, r.nonzero_after,
               100.0 * (1.0 - ratio(r.nonzero_after, r.weights)));
   s += "size estimate for stage-3 sparse storage (paper-style: each nonzero or filler entry = value "
        "at its dtype width + relative index of the layer's width, 8 bits conv / 5 bits fc as in the paper unless set; not a measurement):\n";
@@ -91,6 +91,7 @@ std::string prune_report_json(const PruneReport& r) {
     target["kind"] = target_kind_name(l.target.kind);
     if (l.target.kind != PruneTarget::Kind::kNone) target["value"] = l.target.value;
     layers.push_back(Json{{"name", l.name},
+                          {"node", l.node},
                           {"op_type", l.op_type},
                           {"layer_kind", std::string(layer_kind_name(l.kind))},
                           {"dtype", std::string(dtype_name(l.dtype))},
