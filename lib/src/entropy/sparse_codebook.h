@@ -28,6 +28,9 @@ struct SparseCodebookOptions {
   // by one bit if the paper scheme's filler index needs it. Too narrow for the codebook: error.
   unsigned index_bits = 0;
   int zstd_level = 19;
+  // With threads > 1 the candidate position schemes (up to 3) are encoded concurrently. The
+  // output does not depend on it.
+  unsigned threads = 1;
 };
 
 // The encoded tensor, or nullopt when the tensor does not qualify: dtype not a fixed-size numeric

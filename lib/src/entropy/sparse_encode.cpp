@@ -1,6 +1,7 @@
 // encode_sparse_codebook: split the tensor, then try the position schemes and stream codings the
 // options allow and keep the smallest result.
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "entropy/bit_io.h"
@@ -88,6 +89,9 @@ class SchemeEncoder {
   bool paper_needs_filler() const {
     return entropy::paper_filler_count(sparse_.zero_runs, gap_bits_) > 0;
   }
+
+  // Fills what the schemes share before they run concurrently.
+  Status prepare_shared() { return plain_indices().take_status(); }
 
   Result<SchemeStreams> encode(PositionScheme scheme) {
     SchemeStreams out{scheme, {}};
@@ -186,6 +190,30 @@ std::vector<PositionScheme> scheme_candidates(Options::Positions p, bool paper_p
   return all;
 }
 
+// Encodes every candidate scheme, concurrently when threads > 1, and keeps the smallest; ties go
+// to the earlier candidate, so the result does not depend on the thread count.
+Result<SchemeStreams> encode_best_scheme(SchemeEncoder& schemes,
+                                         const std::vector<PositionScheme>& candidates,
+                                         unsigned threads) {
+  std::vector<std::optional<Result<SchemeStreams>>> results(candidates.size());
+  if (threads > 1 && candidates.size() > 1) {
+    DCZ_TRY(schemes.prepare_shared());
+    std::vector<std::thread> workers;
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      workers.emplace_back([&, i] { results[i].emplace(schemes.encode(candidates[i])); });
+    }
+    for (std::thread& t : workers) t.join();
+  } else {
+    for (std::size_t i = 0; i < candidates.size(); ++i) results[i].emplace(schemes.encode(candidates[i]));
+  }
+  std::optional<SchemeStreams> best;
+  for (std::optional<Result<SchemeStreams>>& r : results) {
+    if (!r->is_ok()) return std::move(*r).take_status();
+    if (!best || (*r)->size() < best->size()) best = std::move(**r);
+  }
+  return std::move(*best);
+}
+
 }  // namespace
 
 Result<std::optional<EncodedTensor>> encode_sparse_codebook(const TensorView& tensor,
@@ -215,16 +243,14 @@ Result<std::optional<EncodedTensor>> encode_sparse_codebook(const TensorView& te
     return make_error(ErrorCode::kInvalidArgument,
                       "paper gaps need a filler index but the codebook already has 65536 entries");
   }
-  std::optional<SchemeStreams> best;
-  for (PositionScheme scheme : scheme_candidates(options.positions, paper_possible)) {
-    DCZ_ASSIGN_OR_RETURN(SchemeStreams candidate, schemes.encode(scheme));
-    if (!best || candidate.size() < best->size()) best = std::move(candidate);
-  }
+  DCZ_ASSIGN_OR_RETURN(SchemeStreams best,
+                       encode_best_scheme(schemes, scheme_candidates(options.positions, paper_possible),
+                                          options.threads));
 
   EncodedTensor out;
   out.representation = Representation::kSparseCodebook;
   entropy::SparseParams params;
-  params.scheme = best->scheme;
+  params.scheme = best.scheme;
   params.gap_bits = gap_bits;
   params.codebook_size = k;
   params.nonzeros = sparse->indices.size();
@@ -232,7 +258,7 @@ Result<std::optional<EncodedTensor>> encode_sparse_codebook(const TensorView& te
   DCZ_ASSIGN_OR_RETURN(EncodedStream codebook,
                        encode_codebook_stream(sparse->codebook, value_size, options));
   out.streams.push_back(std::move(codebook));
-  for (EncodedStream& s : best->streams) out.streams.push_back(std::move(s));
+  for (EncodedStream& s : best.streams) out.streams.push_back(std::move(s));
   return std::optional<EncodedTensor>(std::move(out));
 }
 
