@@ -242,9 +242,10 @@ Outcome model_case(const std::string& path, KMeansMethod method) {
   double sqnr = 10 * std::log10(r->signal / r->sse);
   char buf[400];
   std::snprintf(buf, sizeof buf,
-                "load %.2f s, quantize %.2f s, save %.2f s | peak MiB: load %.0f, quantize %.0f, save %.0f"
-                " | model %.0f MiB, %.1f M weights, %.1f M clustered, SQNR %.2f dB",
-                load, r->seconds_quantize, save, load_peak, quantize_peak, save_peak,
+                "load %.2f s, quantize %.2f s, save %.2f s | peak MiB: %.0f overall (load %.0f, "
+                "quantize %.0f, save %.0f) | model %.0f MiB, %.1f M weights, %.1f M clustered, SQNR %.2f dB",
+                load, r->seconds_quantize, save, std::max({load_peak, quantize_peak, save_peak}),
+                load_peak, quantize_peak, save_peak,
                 r->model_bytes / 1048576.0, r->weights / 1e6, r->nonzeros / 1e6, sqnr);
   // Cost-model sizes for extrapolating the slow methods: Σ n·k and Σ n·k·iterations.
   double nk = 0.0, nki = 0.0;
@@ -369,7 +370,8 @@ int main(int argc, char** argv) {
     return o.note.rfind("error", 0) == 0 ? 1 : 0;
   }
   const bool have_models = make_models(dir);
-  std::printf("%u hardware threads. Peak RSS = the whole child process (data generation included).\n",
+  std::printf("%u hardware threads. Peak RSS = the child process (tensor cases: data generation\n"
+              "included; model cases: the last phase, since each phase resets the peak to get its own).\n",
               std::thread::hardware_concurrency());
   std::printf("%-36s %11s %12s  %s\n", "case", "time", "peak RSS", "notes");
   std::map<std::string, Row> rows;

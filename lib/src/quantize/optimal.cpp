@@ -8,10 +8,12 @@
 // Memory: instead of a k×d table of argmins, the partition is recovered Hirschberg-style: the
 // forward DP with k/2 clusters and the backward DP (on the mirrored data) with k - k/2 clusters
 // meet at the optimal position of the middle boundary; both halves are solved recursively. That
-// costs about twice the O(k·d) time and keeps memory O(d): three prefix arrays, two rows per
-// direction, the SMAWK argmins and column lists (about 70 bytes per distinct value in all).
+// costs about twice the O(k·d) time and keeps memory O(d): three prefix sums (24 bytes per
+// distinct value) and, per direction, two DP rows, SMAWK's argmins, minima and column stacks
+// (about 56 bytes); the two directions run at once when threads allow.
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <thread>
 
@@ -185,10 +187,23 @@ class Solver {
     auto run_forward = [&] { forward = forward_layers(Coster<false>{prefix_, lo, hi}, kl, kr); };
     auto run_backward = [&] { backward = forward_layers(Coster<true>{prefix_, lo, hi}, kr, kl); };
     // The two directions are independent; worth a thread only for big ranges.
-    if (threads_ > 1 && static_cast<std::uint64_t>(hi - lo) * k_work(kl, kr) > (1u << 22)) {
-      std::thread t(run_backward);
-      run_forward();
+    if (threads_ > 1 && static_cast<std::uint64_t>(hi - lo) * (kl + kr) > (1u << 22)) {
+      std::exception_ptr error;  // bad_alloc in the helper thread: rethrown here, not terminate()
+      std::thread t([&] {
+        try {
+          run_backward();
+        } catch (...) {
+          error = std::current_exception();
+        }
+      });
+      try {
+        run_forward();
+      } catch (...) {
+        t.join();
+        throw;
+      }
       t.join();
+      if (error) std::rethrow_exception(error);
     } else {
       run_forward();
       run_backward();
@@ -203,7 +218,6 @@ class Solver {
     }
     return best;
   }
-  static std::uint64_t k_work(std::uint32_t kl, std::uint32_t kr) { return kl + kr; }
 
   const Prefix& prefix_;
   unsigned threads_;
