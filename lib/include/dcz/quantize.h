@@ -75,9 +75,9 @@ struct KMeansResult {
 // are at most k distinct values each gets its own cluster (SSE 0). Lloyd moves a cluster that
 // goes empty to the value farthest from its centroid in the cluster of largest error (linear init
 // on a pruned layer otherwise leaves centroids stranded in the gap around zero), so the codebook
-// keeps k entries (the paper does not say what it does with empty clusters). For kOptimal the SSE is the
-// global minimum over all partitions into at most k clusters (up to double rounding), so never
-// above Lloyd's. Time: Lloyd O(n/64 + iterations·k·(log n + 64)) beside the input;
+// keeps k entries (the paper does not say what it does with empty clusters). For kOptimal the
+// SSE is the global minimum over all partitions into at most k clusters (up to double rounding),
+// so never above Lloyd's. Time: Lloyd O(n/64 + iterations·k·(log n + 64)) beside the input;
 // kOptimal O(k·d) for d distinct values (about twice a plain DP, see below). Memory: Lloyd
 // O(n/64 + k); kOptimal O(d), because it recovers the partition Hirschberg-style instead of
 // keeping a k×d table of argmins: prefix sums (24 bytes per value) plus, per direction, two DP
