@@ -29,8 +29,8 @@
 
 #include "dcz/onnx_model.h"
 #include "dcz/prune.h"
-#include "dcz/selection.h"
 #include "dcz/quantize.h"
+#include "dcz/selection.h"
 #include "quantize/rng.h"
 
 namespace {
@@ -61,7 +61,8 @@ const std::vector<Layer>& vgg16_layers() {
                                    0.32, 0.27, 0.34, 0.35, 0.29, 0.36};
     for (int i = 0; i < 13; ++i) {
       const std::uint64_t fan_in = std::uint64_t(convs[i][0]) * 9;
-      v.push_back({"conv" + std::to_string(i + 1), true, fan_in, fan_in * convs[i][1], conv_density[i]});
+      v.push_back(
+          {"conv" + std::to_string(i + 1), true, fan_in, fan_in * convs[i][1], conv_density[i]});
     }
     v.push_back({"fc6", false, 25088, 25088ull * 4096, 0.04});
     v.push_back({"fc7", false, 4096, 4096ull * 4096, 0.04});
@@ -73,7 +74,8 @@ const std::vector<Layer>& vgg16_layers() {
 
 // N(0, sigma) float32 values; magnitudes below the two-sided `density` quantile set to 0 when
 // density < 1 (magnitude pruning of a normal layer).
-std::vector<float> normal_tensor(std::uint64_t n, double sigma, double density, std::uint64_t seed) {
+std::vector<float> normal_tensor(std::uint64_t n, double sigma, double density,
+                                 std::uint64_t seed) {
   dcz::quantize::Rng rng(seed);
   double cut = 0.0;
   if (density < 1.0) {  // P(|Z| > t) = density, by bisection on erfc
@@ -86,7 +88,8 @@ std::vector<float> normal_tensor(std::uint64_t n, double sigma, double density, 
   }
   std::vector<float> v(n);
   for (std::uint64_t i = 0; i < n; i += 2) {
-    const double r = std::sqrt(-2.0 * std::log(1.0 - rng.uniform())), a = 2.0 * M_PI * rng.uniform();
+    const double r = std::sqrt(-2.0 * std::log(1.0 - rng.uniform())),
+                 a = 2.0 * M_PI * rng.uniform();
     const float x = static_cast<float>(sigma * r * std::cos(a));
     const float y = static_cast<float>(sigma * r * std::sin(a));
     v[i] = std::abs(x) > cut ? x : 0.0f;
@@ -117,13 +120,17 @@ double naive_lloyd(std::span<const float> values, unsigned k, unsigned iteration
       double best_d = INFINITY;
       for (unsigned j = 0; j < k; ++j) {
         const double d = (x - c[j]) * (x - c[j]);
-        if (d < best_d) { best_d = d; best = j; }
+        if (d < best_d) {
+          best_d = d;
+          best = j;
+        }
       }
       sum[best] += x;
       cnt[best] += 1;
       sse += best_d;
     }
-    for (unsigned j = 0; j < k; ++j) if (cnt[j] > 0) c[j] = sum[j] / cnt[j];
+    for (unsigned j = 0; j < k; ++j)
+      if (cnt[j] > 0) c[j] = sum[j] / cnt[j];
   }
   return sse;
 }
@@ -133,8 +140,8 @@ double naive_lloyd(std::span<const float> values, unsigned k, unsigned iteration
 struct Outcome {
   double seconds = 0.0;
   std::string note;
-  double work = 0.0;       // n·k (exact method) or n·k·iterations (naive) the time covers
-  double work_iters = 0.0; // model cases: Σ n·k·iterations of our Lloyd run
+  double work = 0.0;        // n·k (exact method) or n·k·iterations (naive) the time covers
+  double work_iters = 0.0;  // model cases: Σ n·k·iterations of our Lloyd run
 };
 
 dcz::KMeansOptions kmeans(KMeansMethod method, unsigned threads) {
@@ -153,11 +160,12 @@ Outcome tensor_case(KMeansMethod method, double density, unsigned threads) {
   const double secs = seconds_since(t);
   if (!s) return {secs, "error: " + s.status().to_string()};
   char buf[256];
-  std::snprintf(buf, sizeof buf,
-                "%.1f M clustered, %u iters, codebook %u, SQNR %.2f dB (sort %.2f s, cluster %.2f s, "
-                "assign %.2f s)",
-                s->nonzeros / 1e6, s->iterations, s->codebook_size, s->sqnr_db(), s->seconds_sort,
-                s->seconds_cluster, s->seconds_assign);
+  std::snprintf(
+      buf, sizeof buf,
+      "%.1f M clustered, %u iters, codebook %u, SQNR %.2f dB (sort %.2f s, cluster %.2f s, "
+      "assign %.2f s)",
+      s->nonzeros / 1e6, s->iterations, s->codebook_size, s->sqnr_db(), s->seconds_sort,
+      s->seconds_cluster, s->seconds_assign);
   const double nk = static_cast<double>(s->nonzeros) * 256;
   return {secs, buf, nk, nk * std::max(1u, s->iterations)};
 }
@@ -192,10 +200,12 @@ Outcome naive_case(double density) {
 Outcome optimal_subset_case(double density) {
   const auto subset = tensor_subset(density, 25);
   const auto t = Clock::now();
-  auto r = dcz::kmeans_sorted(std::span<const float>(subset), 256, kmeans(KMeansMethod::kOptimal, 2));
+  auto r =
+      dcz::kmeans_sorted(std::span<const float>(subset), 256, kmeans(KMeansMethod::kOptimal, 2));
   const double secs = seconds_since(t);
   char buf[200];
-  std::snprintf(buf, sizeof buf, "MEASURED ON A SUBSET: %zu values (every 25th), k 256", subset.size());
+  std::snprintf(buf, sizeof buf, "MEASURED ON A SUBSET: %zu values (every 25th), k 256",
+                subset.size());
   return {secs, r ? buf : "error", static_cast<double>(subset.size()) * 256};
 }
 
@@ -234,19 +244,21 @@ Outcome model_case(const std::string& path, KMeansMethod method) {
   const double quantize_peak = vm_hwm_mib();
   reset_peak();
   const auto ts = Clock::now();
-  const auto out = std::filesystem::path(path).parent_path() / ("out_" + std::to_string(getpid()) + ".onnx");
+  const auto out =
+      std::filesystem::path(path).parent_path() / ("out_" + std::to_string(getpid()) + ".onnx");
   const auto saved = m->save(out);
   const double save = seconds_since(ts), save_peak = vm_hwm_mib();
   std::filesystem::remove(out);
   if (!saved) return {0.0, "error: " + saved.to_string()};
   double sqnr = 10 * std::log10(r->signal / r->sse);
   char buf[400];
-  std::snprintf(buf, sizeof buf,
-                "load %.2f s, quantize %.2f s, save %.2f s | peak MiB: %.0f overall (load %.0f, "
-                "quantize %.0f, save %.0f) | model %.0f MiB, %.1f M weights, %.1f M clustered, SQNR %.2f dB",
-                load, r->seconds_quantize, save, std::max({load_peak, quantize_peak, save_peak}),
-                load_peak, quantize_peak, save_peak,
-                r->model_bytes / 1048576.0, r->weights / 1e6, r->nonzeros / 1e6, sqnr);
+  std::snprintf(
+      buf, sizeof buf,
+      "load %.2f s, quantize %.2f s, save %.2f s | peak MiB: %.0f overall (load %.0f, "
+      "quantize %.0f, save %.0f) | model %.0f MiB, %.1f M weights, %.1f M clustered, SQNR %.2f dB",
+      load, r->seconds_quantize, save, std::max({load_peak, quantize_peak, save_peak}), load_peak,
+      quantize_peak, save_peak, r->model_bytes / 1048576.0, r->weights / 1e6, r->nonzeros / 1e6,
+      sqnr);
   // Cost-model sizes for extrapolating the slow methods: Σ n·k and Σ n·k·iterations.
   double nk = 0.0, nki = 0.0;
   for (const auto& l : r->layers) {
@@ -258,14 +270,16 @@ Outcome model_case(const std::string& path, KMeansMethod method) {
 }
 
 std::map<std::string, std::function<Outcome()>> cases(const std::filesystem::path& dir) {
-  const std::string dense = (dir / "vgg16.onnx").string(), pruned = (dir / "vgg16_pruned.onnx").string();
+  const std::string dense = (dir / "vgg16.onnx").string(),
+                    pruned = (dir / "vgg16_pruned.onnx").string();
   return {
       {"01 tensor25M dense lloyd 2T", [] { return tensor_case(KMeansMethod::kLloyd, 1.0, 2); }},
       {"02 tensor25M dense lloyd 1T", [] { return tensor_case(KMeansMethod::kLloyd, 1.0, 1); }},
       {"03 tensor25M dense naive-lloyd", [] { return naive_case(1.0); }},
       {"04 tensor25M dense optimal", [] { return optimal_subset_case(1.0); }},
       {"05 tensor25M pruned10% lloyd 2T", [] { return tensor_case(KMeansMethod::kLloyd, 0.1, 2); }},
-      {"06 tensor25M pruned10% optimal 2T", [] { return tensor_case(KMeansMethod::kOptimal, 0.1, 2); }},
+      {"06 tensor25M pruned10% optimal 2T",
+       [] { return tensor_case(KMeansMethod::kOptimal, 0.1, 2); }},
       {"07 vgg16 dense lloyd", [=] { return model_case(dense, KMeansMethod::kLloyd); }},
       {"08 vgg16 pruned lloyd", [=] { return model_case(pruned, KMeansMethod::kLloyd); }},
       {"09 vgg16 pruned optimal", [=] { return model_case(pruned, KMeansMethod::kOptimal); }},
@@ -294,7 +308,8 @@ Row run_in_child(const std::string& name, const std::filesystem::path& dir) {
   close(fds[1]);
   std::string out;
   char buf[4096];
-  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;)
+    out.append(buf, static_cast<std::size_t>(n));
   close(fds[0]);
   int status = 0;
   rusage u{};
@@ -355,8 +370,10 @@ int main(int argc, char** argv) {
   std::filesystem::path dir = std::filesystem::temp_directory_path() / "dcz_bench_quantize";
   std::string only;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--dir") == 0 && i + 1 < argc) dir = argv[++i];
-    else only = argv[i];
+    if (std::strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
+      dir = argv[++i];
+    else
+      only = argv[i];
   }
   const auto all = cases(dir);
   if (!only.empty()) {  // child mode
@@ -370,9 +387,10 @@ int main(int argc, char** argv) {
     return o.note.rfind("error", 0) == 0 ? 1 : 0;
   }
   const bool have_models = make_models(dir);
-  std::printf("%u hardware threads. Peak RSS = the child process (tensor cases: data generation\n"
-              "included; model cases: the last phase, since each phase resets the peak to get its own).\n",
-              std::thread::hardware_concurrency());
+  std::printf(
+      "%u hardware threads. Peak RSS = the child process (tensor cases: data generation\n"
+      "included; model cases: the last phase, since each phase resets the peak to get its own).\n",
+      std::thread::hardware_concurrency());
   std::printf("%-36s %11s %12s  %s\n", "case", "time", "peak RSS", "notes");
   std::map<std::string, Row> rows;
   for (const auto& [name, fn] : all) {

@@ -44,7 +44,8 @@ double check_structure(std::span<const float> sorted, const KMeansResult& r, std
     for (auto i = begin; i < r.cluster_ends[j]; ++i) sum += sorted[i];
     EXPECT_NEAR(r.centroids[j], sum / static_cast<double>(r.cluster_ends[j] - begin),
                 1e-12 * (1.0 + std::abs(r.centroids[j])));
-    for (auto i = begin; i < r.cluster_ends[j]; ++i) sse += (sorted[i] - r.centroids[j]) * (sorted[i] - r.centroids[j]);
+    for (auto i = begin; i < r.cluster_ends[j]; ++i)
+      sse += (sorted[i] - r.centroids[j]) * (sorted[i] - r.centroids[j]);
     begin = r.cluster_ends[j];
   }
   EXPECT_NEAR(r.sse, sse, 1e-9 * sse + 1e-300);
@@ -66,8 +67,10 @@ TEST(KMeans, FewDistinctValuesGetOneClusterEach) {
 
 TEST(KMeans, RejectsZeroClustersAndEmptyInput) {
   const std::vector<float> v = {1.0f};
-  EXPECT_EQ(kmeans_sorted(std::span<const float>(v), 0, {}).status().code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(kmeans_sorted(std::span<const float>(), 4, {}).status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(kmeans_sorted(std::span<const float>(v), 0, {}).status().code(),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(kmeans_sorted(std::span<const float>(), 4, {}).status().code(),
+            ErrorCode::kInvalidArgument);
 }
 
 TEST(KMeans, EveryInitGivesAValidClustering) {
@@ -221,7 +224,8 @@ TEST(KMeans, NormalDataMeetsTheLloydMaxTable) {
       auto r = kmeans_sorted(std::span<const float>(v), 1u << bits, o);
       ASSERT_TRUE(r.is_ok());
       const double mse = r->sse / static_cast<double>(v.size()) / var;
-      EXPECT_NEAR(mse / table[bits - 1], 1.0, 0.03) << bits << " bits " << kmeans_method_name(method);
+      EXPECT_NEAR(mse / table[bits - 1], 1.0, 0.03)
+          << bits << " bits " << kmeans_method_name(method);
     }
   }
 }

@@ -39,14 +39,21 @@ double brute_force(std::span<const double> v, std::size_t start, unsigned k) {
 double naive_dp(std::span<const double> sorted, unsigned k) {
   std::vector<double> x, w;
   for (const double v : sorted) {
-    if (!x.empty() && x.back() == v) { w.back() += 1; continue; }
+    if (!x.empty() && x.back() == v) {
+      w.back() += 1;
+      continue;
+    }
     x.push_back(v);
     w.push_back(1);
   }
   const std::size_t d = x.size();
   auto cost = [&](std::size_t a, std::size_t b) {
     double sw = 0, s = 0, q = 0;
-    for (auto i = a; i < b; ++i) { sw += w[i]; s += w[i] * x[i]; q += w[i] * x[i] * x[i]; }
+    for (auto i = a; i < b; ++i) {
+      sw += w[i];
+      s += w[i] * x[i];
+      q += w[i] * x[i] * x[i];
+    }
     return q - s * s / sw;
   };
   const double inf = std::numeric_limits<double>::infinity();
@@ -72,7 +79,8 @@ TEST(OptimalKMeans, EqualsBruteForceOnSmallInputs) {
     const std::size_t n = 2 + gen() % 11;
     std::vector<double> v(n);
     // Few levels so duplicates occur often.
-    for (auto& x : v) x = static_cast<double>(static_cast<int>(gen() % 9) - 4) * 0.25 + (gen() % 3) * 0.01;
+    for (auto& x : v)
+      x = static_cast<double>(static_cast<int>(gen() % 9) - 4) * 0.25 + (gen() % 3) * 0.01;
     std::erase(v, 0.0);
     if (v.empty()) continue;
     std::sort(v.begin(), v.end());

@@ -1,14 +1,13 @@
 // quantize_model over synthetic and real ONNX models: per-layer bit widths, the codebook bound
 // on every selected weight, untouched other tensors, checker-valid output, determinism, errors.
 #include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
 
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <set>
-
 #include <nlohmann/json.hpp>
-#include <onnx/onnx_pb.h>
+#include <set>
 
 #include "dcz/onnx_model.h"
 #include "dcz/quantize.h"
@@ -110,7 +109,8 @@ TEST(QuantizeModel, BitsOptionAndRecipeChooseWidths) {
   OnnxModel m = parse(test::make_mlp_model({64, 48, 32, 10}, 1));
   QuantizeOptions o;
   auto recipe = parse_recipe(R"({"dcz_recipe": 1, "defaults": {"fc_bits": 3},
-                                 "layers": {"fc1.weight": {"bits": 6}}})", "recipe.json");
+                                 "layers": {"fc1.weight": {"bits": 6}}})",
+                             "recipe.json");
   ASSERT_TRUE(recipe.is_ok()) << recipe.status().to_string();
   o.recipe = *recipe;
   auto r = quantize_model(m, o);
@@ -127,7 +127,8 @@ TEST(QuantizeModel, BitsOptionAndRecipeChooseWidths) {
 TEST(QuantizeModel, RecipeNamingAnUnselectedLayerIsAnError) {
   OnnxModel m = parse(test::make_mlp_model({8, 8, 4}, 1));
   QuantizeOptions o;
-  auto recipe = parse_recipe(R"({"dcz_recipe": 1, "layers": {"nope.weight": {"bits": 4}}})", "r.json");
+  auto recipe =
+      parse_recipe(R"({"dcz_recipe": 1, "layers": {"nope.weight": {"bits": 4}}})", "r.json");
   ASSERT_TRUE(recipe.is_ok());
   o.recipe = *recipe;
   EXPECT_EQ(quantize_model(m, o).status().code(), ErrorCode::kInvalidArgument);

@@ -1,7 +1,6 @@
 // dcz-quantize as a user runs it: exit codes, messages, files left (or not) behind, --json,
 // determinism across thread counts.
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,9 +9,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "dcz/onnx_model.h"
 #include "support/onnx_synthetic.h"
@@ -37,8 +35,9 @@ std::string slurp(const fs::path& p) {
 class QuantizeTool : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("dcz_quantize_tool_" + std::to_string(getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("dcz_quantize_tool_" + std::to_string(getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
     test::ConvModelOptions o;
     o.in_channels = 8;

@@ -15,7 +15,8 @@ std::vector<T> awkward_values(std::size_t n, std::uint64_t seed) {
   std::mt19937_64 gen(seed);
   std::vector<T> v(n);
   for (auto& x : v) {
-    const double mag = std::ldexp(static_cast<double>(gen() % 1000 + 1), static_cast<int>(gen() % 60) - 40);
+    const double mag =
+        std::ldexp(static_cast<double>(gen() % 1000 + 1), static_cast<int>(gen() % 60) - 40);
     x = static_cast<T>(gen() & 1 ? mag : -mag);
   }
   // Extremes and repeats.

@@ -27,7 +27,9 @@ std::vector<std::uint8_t> make_tensor(std::size_t n, double zero_fraction, std::
     const double u = std::abs(std::fmod(values[i] * 1e6, 1.0));
     // +0 and -0 alternate, so both bit patterns must survive.
     if (u < zero_fraction) {
-      b = (i & 1) ? 0 : static_cast<typename Codec::Bits>(typename Codec::Bits{1} << (sizeof(b) * 8 - 1));
+      b = (i & 1)
+              ? 0
+              : static_cast<typename Codec::Bits>(typename Codec::Bits{1} << (sizeof(b) * 8 - 1));
     }
     store_bits<Codec>(bytes.data() + i * sizeof(b), b);
   }
@@ -37,7 +39,8 @@ std::vector<std::uint8_t> make_tensor(std::size_t n, double zero_fraction, std::
 template <class Codec>
 std::vector<typename Codec::Bits> bits_of(std::span<const std::uint8_t> bytes) {
   std::vector<typename Codec::Bits> out(bytes.size() / sizeof(typename Codec::Bits));
-  for (std::size_t i = 0; i < out.size(); ++i) out[i] = load_bits<Codec>(bytes.data() + i * sizeof(out[i]));
+  for (std::size_t i = 0; i < out.size(); ++i)
+    out[i] = load_bits<Codec>(bytes.data() + i * sizeof(out[i]));
   return out;
 }
 
@@ -116,7 +119,10 @@ TEST(QuantizeTensor, AllZeroTensorIsUnchanged) {
 // A cluster of float16 values ±(smallest subnormal) has mean 0; it must not store zero.
 TEST(QuantizeTensor, CentroidRoundingToZeroBecomesSmallestSubnormal) {
   std::vector<std::uint16_t> h;
-  for (int i = 0; i < 50; ++i) { h.push_back(0x0001); h.push_back(0x8001); }
+  for (int i = 0; i < 50; ++i) {
+    h.push_back(0x0001);
+    h.push_back(0x8001);
+  }
   for (int i = 0; i < 100; ++i) h.push_back(float_to_half(1.0f + i / 64.0f));
   std::vector<std::uint8_t> bytes(h.size() * 2);
   std::memcpy(bytes.data(), h.data(), bytes.size());
@@ -153,11 +159,15 @@ TEST(QuantizeTensor, ThreadCountDoesNotChangeTheBytes) {
 TEST(QuantizeTensor, RejectsBadBitWidthsTypesAndSizes) {
   auto bytes = make_tensor<Float32Codec>(100, 0.0, 1);
   const auto copy = bytes;
-  EXPECT_EQ(quantize_tensor(DType::kFloat32, bytes, 0, {}, "w").status().code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(quantize_tensor(DType::kFloat32, bytes, 17, {}, "w").status().code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(quantize_tensor(DType::kInt32, bytes, 4, {}, "w").status().code(), ErrorCode::kUnsupported);
-  EXPECT_EQ(quantize_tensor(DType::kFloat64, std::span(bytes).first(396), 4, {}, "w").status().code(),
+  EXPECT_EQ(quantize_tensor(DType::kFloat32, bytes, 0, {}, "w").status().code(),
             ErrorCode::kInvalidArgument);
+  EXPECT_EQ(quantize_tensor(DType::kFloat32, bytes, 17, {}, "w").status().code(),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(quantize_tensor(DType::kInt32, bytes, 4, {}, "w").status().code(),
+            ErrorCode::kUnsupported);
+  EXPECT_EQ(
+      quantize_tensor(DType::kFloat64, std::span(bytes).first(396), 4, {}, "w").status().code(),
+      ErrorCode::kInvalidArgument);
   EXPECT_EQ(bytes, copy);
 }
 
@@ -173,14 +183,16 @@ TEST(QuantizeTensor, RejectsNonFiniteWeightsByName) {
     EXPECT_EQ(bytes, copy);
   }
   std::vector<std::uint8_t> h = {0x00, 0x7E, 0x00, 0x3C};  // float16 NaN, 1.0
-  EXPECT_EQ(quantize_tensor(DType::kFloat16, h, 1, {}, "h").status().code(), ErrorCode::kUnsupported);
+  EXPECT_EQ(quantize_tensor(DType::kFloat16, h, 1, {}, "h").status().code(),
+            ErrorCode::kUnsupported);
 }
 
 TEST(FloatCodec, HalfRoundTripsEveryFinitePattern) {
   for (std::uint32_t h = 0; h < 0x10000; ++h) {
     if ((h & 0x7FFF) >= 0x7C00) continue;
     EXPECT_EQ(float_to_half(half_to_float(static_cast<std::uint16_t>(h))), h) << std::hex << h;
-    EXPECT_EQ(Float16Codec::nearest(half_to_float(static_cast<std::uint16_t>(h))), h) << std::hex << h;
+    EXPECT_EQ(Float16Codec::nearest(half_to_float(static_cast<std::uint16_t>(h))), h)
+        << std::hex << h;
     EXPECT_EQ(BFloat16Codec::nearest(bfloat16_to_float(static_cast<std::uint16_t>(h))), h)
         << std::hex << h;
   }

@@ -8,10 +8,14 @@ namespace dcz::test {
 
 std::string distribution_name(Distribution d) {
   switch (d) {
-    case Distribution::kUniform: return "uniform";
-    case Distribution::kNormal: return "normal";
-    case Distribution::kLaplace: return "laplace";
-    case Distribution::kBimodal: return "bimodal";
+    case Distribution::kUniform:
+      return "uniform";
+    case Distribution::kNormal:
+      return "normal";
+    case Distribution::kLaplace:
+      return "laplace";
+    case Distribution::kBimodal:
+      return "bimodal";
   }
   return "?";
 }
@@ -24,7 +28,9 @@ std::vector<double> sample(Distribution d, std::size_t n, std::uint64_t seed) {
   std::vector<double> v(n);
   for (auto& x : v) {
     switch (d) {
-      case Distribution::kUniform: x = u01(); break;
+      case Distribution::kUniform:
+        x = u01();
+        break;
       case Distribution::kNormal:
         x = 0.05 * std::sqrt(-2.0 * std::log(u01())) * std::cos(2.0 * M_PI * u01());
         break;
@@ -34,8 +40,8 @@ std::vector<double> sample(Distribution d, std::size_t n, std::uint64_t seed) {
         break;
       }
       case Distribution::kBimodal:
-        x = (gen() & 1 ? 0.1 : -0.1) + 0.02 * std::sqrt(-2.0 * std::log(u01())) *
-                                           std::cos(2.0 * M_PI * u01());
+        x = (gen() & 1 ? 0.1 : -0.1) +
+            0.02 * std::sqrt(-2.0 * std::log(u01())) * std::cos(2.0 * M_PI * u01());
         break;
     }
   }

@@ -41,7 +41,8 @@ dcz::Status write_text(const std::string& path, const std::string& text) {
 }
 
 // The checker runs before anything is written; "-" streams the model to stdout.
-dcz::Status write_model(const dcz::OnnxModel& model, const Args& a, const std::filesystem::path& out) {
+dcz::Status write_model(const dcz::OnnxModel& model, const Args& a,
+                        const std::filesystem::path& out) {
   if (out != "-") {
     dcz::OnnxSaveOptions o;
     o.check = true;
@@ -103,10 +104,11 @@ int run(Args& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Quantize the weights of an ONNX model by k-means weight sharing (Deep Compression\n"
-               "stage 2). Each selected tensor's nonzero weights are clustered into at most\n"
-               "2^bits values; zeros (pruned weights) stay exactly zero. Writes plain ONNX.",
-               kTool};
+  CLI::App app{
+      "Quantize the weights of an ONNX model by k-means weight sharing (Deep Compression\n"
+      "stage 2). Each selected tensor's nonzero weights are clustered into at most\n"
+      "2^bits values; zeros (pruned weights) stay exactly zero. Writes plain ONNX.",
+      kTool};
   Args a;
   app.add_option("input", a.input, "ONNX model, or - for stdin")->required();
   app.add_option("-o,--output", a.output,
@@ -114,28 +116,36 @@ int main(int argc, char** argv) {
   app.add_flag("-f,--force", a.force, "replace an existing output file");
   auto* bits = app.add_option("--bits", a.bits, "bits for every layer (1..16)");
   app.add_option("--conv-bits", a.options.conv_bits, "bits for Conv layers")
-      ->default_val(8)->excludes(bits);
+      ->default_val(8)
+      ->excludes(bits);
   app.add_option("--fc-bits", a.options.fc_bits, "bits for fully connected and recurrent layers")
-      ->default_val(5)->excludes(bits);
-  app.add_option("--recipe", a.recipe,
-                 "JSON recipe with per-layer \"bits\" (defaults \"conv_bits\"/\"fc_bits\"/\"bits\")");
+      ->default_val(5)
+      ->excludes(bits);
+  app.add_option(
+      "--recipe", a.recipe,
+      "JSON recipe with per-layer \"bits\" (defaults \"conv_bits\"/\"fc_bits\"/\"bits\")");
   const std::map<std::string, dcz::KMeansMethod> methods{{"lloyd", dcz::KMeansMethod::kLloyd},
-                                                        {"optimal", dcz::KMeansMethod::kOptimal}};
+                                                         {"optimal", dcz::KMeansMethod::kOptimal}};
   app.add_option("--method", a.options.kmeans.method,
                  "lloyd (the paper) or optimal (exact 1-D k-means, O(k·n), slower)")
-      ->transform(CLI::CheckedTransformer(methods, CLI::ignore_case))->default_str("lloyd");
+      ->transform(CLI::CheckedTransformer(methods, CLI::ignore_case))
+      ->default_str("lloyd");
   const std::map<std::string, dcz::KMeansInit> inits{
-      {"linear", dcz::KMeansInit::kLinear}, {"density", dcz::KMeansInit::kDensity},
-      {"random", dcz::KMeansInit::kRandom}, {"kmeans++", dcz::KMeansInit::kKMeansPlusPlus}};
+      {"linear", dcz::KMeansInit::kLinear},
+      {"density", dcz::KMeansInit::kDensity},
+      {"random", dcz::KMeansInit::kRandom},
+      {"kmeans++", dcz::KMeansInit::kKMeansPlusPlus}};
   app.add_option("--init", a.options.kmeans.init, "Lloyd's centroid initialisation")
-      ->transform(CLI::CheckedTransformer(inits, CLI::ignore_case))->default_str("linear");
+      ->transform(CLI::CheckedTransformer(inits, CLI::ignore_case))
+      ->default_str("linear");
   app.add_option("--seed", a.options.kmeans.seed, "seed of the random and kmeans++ inits")
       ->default_val(0);
   app.add_option("--max-iterations", a.options.kmeans.max_iterations, "Lloyd iteration limit")
       ->default_val(300);
   app.add_option("--tolerance", a.options.kmeans.tolerance,
                  "stop when an iteration lowers the squared error by less than this fraction")
-      ->default_val(1e-9)->check(CLI::NonNegativeNumber);
+      ->default_val(1e-9)
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--threads", a.options.kmeans.threads,
                  "worker threads, 0 = all cores (the output does not depend on it)")
       ->default_val(0);

@@ -35,9 +35,9 @@ enum class KMeansMethod : std::uint8_t {
 };
 
 enum class KMeansInit : std::uint8_t {
-  kLinear,     // k values evenly spaced over [min, max] (the paper's best)
-  kDensity,    // the values at ranks (j + 1/2)·n/k: evenly spaced on the CDF
-  kRandom,     // Forgy: k distinct elements drawn uniformly (by rank) with the seed
+  kLinear,          // k values evenly spaced over [min, max] (the paper's best)
+  kDensity,         // the values at ranks (j + 1/2)·n/k: evenly spaced on the CDF
+  kRandom,          // Forgy: k distinct elements drawn uniformly (by rank) with the seed
   kKMeansPlusPlus,  // Arthur & Vassilvitskii D² sampling with the seed
 };
 
@@ -66,9 +66,9 @@ struct KMeansResult {
   // cluster_ends[j] is the rank (exclusive) in the sorted input where cluster j ends; clusters
   // are contiguous runs of the sorted input and equal values always share a cluster.
   std::vector<std::uint64_t> cluster_ends;
-  double sse = 0.0;          // sum of squared distances to the centroids, in double
-  unsigned iterations = 0;   // Lloyd iterations run (0 for kOptimal)
-  bool converged = true;     // false when Lloyd stopped at max_iterations
+  double sse = 0.0;         // sum of squared distances to the centroids, in double
+  unsigned iterations = 0;  // Lloyd iterations run (0 for kOptimal)
+  bool converged = true;    // false when Lloyd stopped at max_iterations
 };
 
 // Clusters `sorted` (ascending, finite; duplicates allowed) into at most k clusters. When there
@@ -95,17 +95,17 @@ Result<KMeansResult> kmeans_sorted(std::span<const double> sorted, std::uint32_t
 
 struct TensorQuantizeStats {
   std::uint64_t elements = 0;
-  std::uint64_t nonzeros = 0;          // the weights clustered
-  std::uint64_t distinct_before = 0;   // distinct nonzero values in the input
-  std::uint32_t codebook_size = 0;     // distinct nonzero values after (<= 2^bits)
-  bool unchanged = false;              // already had <= 2^bits distinct nonzero values
+  std::uint64_t nonzeros = 0;         // the weights clustered
+  std::uint64_t distinct_before = 0;  // distinct nonzero values in the input
+  std::uint32_t codebook_size = 0;    // distinct nonzero values after (<= 2^bits)
+  bool unchanged = false;             // already had <= 2^bits distinct nonzero values
   unsigned iterations = 0;
   bool converged = true;
-  double sse = 0.0;             // Σ (w - q)² over the nonzeros, in double
-  double signal = 0.0;          // Σ w² over the nonzeros
+  double sse = 0.0;     // Σ (w - q)² over the nonzeros, in double
+  double signal = 0.0;  // Σ w² over the nonzeros
   double max_abs_error = 0.0;
   std::uint32_t zero_centroids_moved = 0;  // see quantize_tensor
-  double seconds_sort = 0.0;    // extraction + sort
+  double seconds_sort = 0.0;               // extraction + sort
   double seconds_cluster = 0.0;
   double seconds_assign = 0.0;  // rounding + writing back + error statistics
   double mse() const { return nonzeros ? sse / static_cast<double>(nonzeros) : 0.0; }

@@ -30,7 +30,7 @@ inline std::uint16_t float_to_half(float f) {
   const auto sign = static_cast<std::uint16_t>((x >> 16) & 0x8000);
   x &= 0x7FFFFFFF;
   if (x >= 0x477FF000u) return sign | 0x7C00;  // rounds to infinity
-  if (x < 0x38800000u) {                        // below 2^-14: subnormal half, m = |f|·2^24
+  if (x < 0x38800000u) {                       // below 2^-14: subnormal half, m = |f|·2^24
     const float scaled = std::bit_cast<float>(x) * 16777216.0f;  // exact: a power of two
     return sign | static_cast<std::uint16_t>(std::nearbyint(scaled));
   }
@@ -98,9 +98,7 @@ struct Float64Codec {
   static bool is_zero(Bits b) { return (b << 1) == 0; }
   static bool is_finite(Bits b) { return (b & 0x7FFFFFFFFFFFFFFFull) < 0x7FF0000000000000ull; }
   static Bits nearest(double c) { return std::bit_cast<Bits>(c); }
-  static Bits smallest_subnormal(bool negative) {
-    return negative ? 0x8000000000000001ull : 1ull;
-  }
+  static Bits smallest_subnormal(bool negative) { return negative ? 0x8000000000000001ull : 1ull; }
 };
 
 template <class Codec>

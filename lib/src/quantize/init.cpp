@@ -35,7 +35,8 @@ std::vector<double> density_init(const SortedSample<T>& s, std::uint32_t k) {
   for (std::uint32_t j = 0; j < k; ++j) {
     // rank floor((2j + 1)·n / 2k): the middle of the j-th of k equal slices of the CDF. No
     // overflow: 2j + 1 < 2^17 and tensors have far fewer than 2^46 elements.
-    const auto rank = static_cast<std::size_t>(n * (2 * std::uint64_t{j} + 1) / (2 * std::uint64_t{k}));
+    const auto rank =
+        static_cast<std::size_t>(n * (2 * std::uint64_t{j} + 1) / (2 * std::uint64_t{k}));
     c[j] = s.value(rank);
   }
   return sorted_unique(std::move(c));
@@ -118,12 +119,15 @@ class PlusPlus {
   }
 
  private:
-  struct Cell { std::size_t lo, hi; };
+  struct Cell {
+    std::size_t lo, hi;
+  };
 
   Cell cell_of(std::map<double, std::size_t>::const_iterator it) const {
     std::size_t lo = 0, hi = s_.size();
     if (it != by_value_.begin()) lo = s_.lower_bound(0.5 * std::prev(it)->first + 0.5 * it->first);
-    if (std::next(it) != by_value_.end()) hi = s_.lower_bound(0.5 * it->first + 0.5 * std::next(it)->first);
+    if (std::next(it) != by_value_.end())
+      hi = s_.lower_bound(0.5 * it->first + 0.5 * std::next(it)->first);
     return {lo, std::max(lo, hi)};
   }
 
@@ -147,7 +151,10 @@ class PlusPlus {
     if (hi <= lo) return c;
     while (hi - lo > 1) {
       const std::size_t mid = lo + (hi - lo) / 2;
-      if (s_.range(cell.lo, mid).sq_dist(c) > u) hi = mid; else lo = mid;
+      if (s_.range(cell.lo, mid).sq_dist(c) > u)
+        hi = mid;
+      else
+        lo = mid;
     }
     return s_.value(lo);
   }
@@ -161,7 +168,10 @@ class PlusPlus {
       if (cell.hi <= cell.lo) continue;
       for (const std::size_t r : {cell.lo, cell.hi - 1}) {
         const double d = std::abs(s_.value(r) - it->first);
-        if (d > best) { best = d; x = s_.value(r); }
+        if (d > best) {
+          best = d;
+          x = s_.value(r);
+        }
       }
     }
     return best > 0.0;
@@ -171,8 +181,8 @@ class PlusPlus {
   std::uint32_t k_;
   Rng rng_;
   MassTree tree_;
-  std::vector<double> order_;                  // centroids in insertion order
-  std::map<double, std::size_t> by_value_;     // centroid -> insertion index
+  std::vector<double> order_;               // centroids in insertion order
+  std::map<double, std::size_t> by_value_;  // centroid -> insertion index
 };
 
 }  // namespace
@@ -181,10 +191,14 @@ template <class T>
 std::vector<double> initial_centroids(const SortedSample<T>& sample, std::uint32_t k,
                                       KMeansInit init, std::uint64_t seed) {
   switch (init) {
-    case KMeansInit::kLinear: return linear_init(sample, k);
-    case KMeansInit::kDensity: return density_init(sample, k);
-    case KMeansInit::kRandom: return random_init(sample, k, seed);
-    case KMeansInit::kKMeansPlusPlus: return PlusPlus<T>(sample, k, seed).run();
+    case KMeansInit::kLinear:
+      return linear_init(sample, k);
+    case KMeansInit::kDensity:
+      return density_init(sample, k);
+    case KMeansInit::kRandom:
+      return random_init(sample, k, seed);
+    case KMeansInit::kKMeansPlusPlus:
+      return PlusPlus<T>(sample, k, seed).run();
   }
   return linear_init(sample, k);
 }

@@ -29,10 +29,14 @@ std::string_view kmeans_method_name(KMeansMethod method) {
 
 std::string_view kmeans_init_name(KMeansInit init) {
   switch (init) {
-    case KMeansInit::kLinear: return "linear";
-    case KMeansInit::kDensity: return "density";
-    case KMeansInit::kRandom: return "random";
-    case KMeansInit::kKMeansPlusPlus: return "kmeans++";
+    case KMeansInit::kLinear:
+      return "linear";
+    case KMeansInit::kDensity:
+      return "density";
+    case KMeansInit::kRandom:
+      return "random";
+    case KMeansInit::kKMeansPlusPlus:
+      return "kmeans++";
   }
   return "linear";
 }
@@ -56,7 +60,8 @@ Result<KMeansResult> kmeans_impl(std::span<const T> sorted, std::uint32_t k,
   if (k == 0) return make_error(ErrorCode::kInvalidArgument, "k-means with k = 0 clusters");
   if (sorted.empty()) return make_error(ErrorCode::kInvalidArgument, "k-means of no values");
   const unsigned threads = resolve_threads(options.threads);
-  if (count_distinct(sorted) <= k) return finish_partition(sorted, distinct_partition(sorted), threads);
+  if (count_distinct(sorted) <= k)
+    return finish_partition(sorted, distinct_partition(sorted), threads);
   if (options.method == KMeansMethod::kOptimal) {
     DCZ_ASSIGN_OR_RETURN(auto ends, optimal_partition(sorted, k, threads));
     return finish_partition(sorted, std::move(ends), threads);

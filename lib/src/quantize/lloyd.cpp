@@ -42,8 +42,10 @@ bool relocate_empty_clusters(const SortedSample<T>& sample, std::vector<double>&
   std::vector<std::size_t> empty;
   std::vector<ClusterError> donors;
   for (const ClusterError& c : clusters) {
-    if (c.end == c.begin) empty.push_back(c.index);
-    else if (c.sse > 0.0) donors.push_back(c);
+    if (c.end == c.begin)
+      empty.push_back(c.index);
+    else if (c.sse > 0.0)
+      donors.push_back(c);
   }
   if (empty.empty() || donors.empty()) return false;
   std::stable_sort(donors.begin(), donors.end(),
@@ -101,7 +103,9 @@ LloydOutcome lloyd(const SortedSample<T>& sample, std::vector<double> centroids,
 template <class T>
 KMeansResult finish_partition(std::span<const T> sorted, std::vector<std::uint64_t> ends,
                               unsigned threads) {
-  struct Cluster { double mean = 0.0, sse = 0.0; };
+  struct Cluster {
+    double mean = 0.0, sse = 0.0;
+  };
   std::vector<Cluster> clusters(ends.size());
   parallel_for(ends.size(), threads, [&](std::size_t j) {
     const std::uint64_t begin = j ? ends[j - 1] : 0;
@@ -110,7 +114,8 @@ KMeansResult finish_partition(std::span<const T> sorted, std::vector<std::uint64
     for (std::uint64_t i = begin; i < ends[j]; ++i) sum += sorted[i];
     double mean = sum / static_cast<double>(ends[j] - begin);
     // The mean of values in [lo, hi] lies in [lo, hi]; keep it there despite rounding.
-    mean = std::clamp(mean, static_cast<double>(sorted[begin]), static_cast<double>(sorted[ends[j] - 1]));
+    mean = std::clamp(mean, static_cast<double>(sorted[begin]),
+                      static_cast<double>(sorted[ends[j] - 1]));
     double sse = 0.0;
     for (std::uint64_t i = begin; i < ends[j]; ++i) {
       const double d = sorted[i] - mean;
@@ -131,9 +136,9 @@ KMeansResult finish_partition(std::span<const T> sorted, std::vector<std::uint64
   return result;
 }
 
-#define DCZ_INSTANTIATE(T)                                                                     \
-  template std::vector<std::uint64_t> nearest_partition(const SortedSample<T>&,               \
-                                                        std::span<const double>);             \
+#define DCZ_INSTANTIATE(T)                                                                        \
+  template std::vector<std::uint64_t> nearest_partition(const SortedSample<T>&,                   \
+                                                        std::span<const double>);                 \
   template LloydOutcome lloyd(const SortedSample<T>&, std::vector<double>, const KMeansOptions&); \
   template KMeansResult finish_partition(std::span<const T>, std::vector<std::uint64_t>, unsigned);
 DCZ_INSTANTIATE(float)

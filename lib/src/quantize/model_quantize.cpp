@@ -61,7 +61,7 @@ Status describe_layers(const OnnxModel& model, const std::vector<SelectedWeight>
     row.bits = layer_bits(options, w);
     DCZ_TRY(check_width(row.bits, "bit width of layer '" + w.name + "':"));
     row.index_bits = w.kind == SelectedWeight::LayerKind::kConv ? options.conv_index_bits
-                                                               : options.fc_index_bits;
+                                                                : options.fc_index_bits;
   }
   return Status::ok();
 }
@@ -94,7 +94,9 @@ Status quantize_layers(std::span<const std::span<std::uint8_t>> spans, const KMe
   for (std::size_t l = 0; l < rows.size(); ++l) {
     (spans[l].size() / dtype_size(rows[l].dtype) >= kBigLayer ? big : small).push_back(l);
   }
-  auto larger_first = [&](std::size_t a, std::size_t b) { return spans[a].size() > spans[b].size(); };
+  auto larger_first = [&](std::size_t a, std::size_t b) {
+    return spans[a].size() > spans[b].size();
+  };
   std::stable_sort(big.begin(), big.end(), larger_first);
   std::stable_sort(small.begin(), small.end(), larger_first);
   for (const std::size_t l : big) run(l, threads);
@@ -106,7 +108,8 @@ Status quantize_layers(std::span<const std::span<std::uint8_t>> spans, const KMe
 }
 
 void add_totals(const OnnxModel& model, QuantizeReport& report) {
-  for (std::size_t i = 0; i < model.tensor_count(); ++i) report.model_bytes += model.tensor_bytes(i).size();
+  for (std::size_t i = 0; i < model.tensor_count(); ++i)
+    report.model_bytes += model.tensor_bytes(i).size();
   std::uint64_t selected_bytes = 0, estimate_bits = 0;
   for (const LayerQuantizeReport& row : report.layers) {
     report.weights += row.stats.elements;
@@ -129,7 +132,8 @@ Result<QuantizeReport> quantize_model(OnnxModel& model, const QuantizeOptions& o
   report.init = options.kmeans.init;
   report.seed = options.kmeans.seed;
   auto start = Clock::now();
-  DCZ_ASSIGN_OR_RETURN(std::vector<SelectedWeight> selected, select_weights(model, options.selection));
+  DCZ_ASSIGN_OR_RETURN(std::vector<SelectedWeight> selected,
+                       select_weights(model, options.selection));
   if (options.recipe) DCZ_TRY(check_recipe_layers(*options.recipe, selected));
   report.layers.resize(selected.size());
   DCZ_TRY(describe_layers(model, selected, options, report.layers));
@@ -138,7 +142,8 @@ Result<QuantizeReport> quantize_model(OnnxModel& model, const QuantizeOptions& o
   start = Clock::now();
   // Writable views are taken up front on this thread; the workers only touch their bytes.
   std::vector<std::span<std::uint8_t>> spans;
-  for (const SelectedWeight& w : selected) spans.push_back(model.mutable_tensor_bytes(w.tensor_index));
+  for (const SelectedWeight& w : selected)
+    spans.push_back(model.mutable_tensor_bytes(w.tensor_index));
   DCZ_TRY(quantize_layers(spans, options.kmeans, report.layers));
   add_totals(model, report);
   report.seconds_quantize = seconds_since(start);

@@ -103,7 +103,10 @@ class Smawk {
       while (kept[ci] != last) {
         ++ci;
         const double v = lookup_(row, kept[ci]);
-        if (v < best_value) { best_value = v; best = kept[ci]; }
+        if (v < best_value) {
+          best_value = v;
+          best = kept[ci];
+        }
       }
       argmin_[row - row0_] = best;
       minimum_[row - row0_] = best_value;
@@ -143,12 +146,13 @@ std::vector<double> forward_layers(const Cost& cost, std::uint32_t clusters,
                                    std::uint32_t reserve) {
   const std::uint32_t lo = cost.lo, hi = cost.hi;
   std::vector<double> prev(hi - lo + 1, kInf), cur(hi - lo + 1, kInf);
-  for (std::uint32_t e = lo + 1; e <= hi - reserve - (clusters - 1); ++e) prev[e - lo] = cost(lo, e);
+  for (std::uint32_t e = lo + 1; e <= hi - reserve - (clusters - 1); ++e)
+    prev[e - lo] = cost(lo, e);
   std::vector<std::uint32_t> argmin, cols;
   std::vector<double> minimum(hi - lo + 1);
   for (std::uint32_t j = 2; j <= clusters; ++j) {
     const std::uint32_t r0 = lo + j, r1 = hi - reserve - (clusters - j);  // rows e
-    const std::uint32_t c0 = lo + j - 1;                                   // columns m < e
+    const std::uint32_t c0 = lo + j - 1;                                  // columns m < e
     auto lookup = [&](std::uint32_t e, std::uint32_t m) {
       return m < e ? prev[m - lo] + cost(m, e) : kInf;
     };
@@ -169,8 +173,12 @@ class Solver {
   Solver(const Prefix& prefix, unsigned threads) : prefix_(prefix), threads_(threads) {}
 
   // Appends the ends (distinct-value indices) of an optimal split of [lo, hi) into k clusters.
-  void solve(std::uint32_t lo, std::uint32_t hi, std::uint32_t k, std::vector<std::uint32_t>& ends) {
-    if (k == 1) { ends.push_back(hi); return; }
+  void solve(std::uint32_t lo, std::uint32_t hi, std::uint32_t k,
+             std::vector<std::uint32_t>& ends) {
+    if (k == 1) {
+      ends.push_back(hi);
+      return;
+    }
     if (hi - lo == k) {
       for (std::uint32_t e = lo + 1; e <= hi; ++e) ends.push_back(e);
       return;
@@ -214,7 +222,10 @@ class Solver {
     double best_value = kInf;
     for (std::uint32_t s = lo + kl; s <= hi - kr; ++s) {
       const double v = forward[s - lo] + backward[hi - s];
-      if (v < best_value) { best_value = v; best = s; }
+      if (v < best_value) {
+        best_value = v;
+        best = s;
+      }
     }
     return best;
   }
@@ -230,9 +241,9 @@ Result<std::vector<std::uint64_t>> optimal_partition(std::span<const T> sorted, 
                                                      unsigned threads) {
   const std::uint64_t distinct = count_distinct(sorted);
   if (distinct >= std::numeric_limits<std::uint32_t>::max() - 1) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "optimal k-means supports at most 2^32-2 distinct values, got " +
-                          std::to_string(distinct));
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        "optimal k-means supports at most 2^32-2 distinct values, got " + std::to_string(distinct));
   }
   const Prefix prefix = build_prefix(sorted, distinct);
   std::vector<std::uint32_t> ends;

@@ -2,9 +2,8 @@
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "dcz/quantize.h"
 
@@ -47,16 +46,17 @@ std::string format_quantize_report(const QuantizeReport& r) {
   for (const LayerQuantizeReport& l : r.layers) {
     const TensorQuantizeStats& t = l.stats;
     s += appendf("", "%-32s %-6s %4u %8u %12" PRIu64 " %12.4g %8s %12.4g %6s\n", l.name.c_str(),
-                 std::string(layer_kind_name(l.kind)).c_str(), l.bits, t.codebook_size,
-                 t.nonzeros, t.mse(), sqnr_text(t.sqnr_db()).c_str(), t.max_abs_error,
+                 std::string(layer_kind_name(l.kind)).c_str(), l.bits, t.codebook_size, t.nonzeros,
+                 t.mse(), sqnr_text(t.sqnr_db()).c_str(), t.max_abs_error,
                  t.unchanged ? "as is" : std::to_string(t.iterations).c_str());
     if (t.zero_centroids_moved) {
       s += appendf("", "  (%u centroid(s) rounded to zero were set to the smallest subnormal)\n",
                    t.zero_centroids_moved);
     }
   }
-  s += appendf("", "total: %zu layers, %" PRIu64 " weights, %" PRIu64
-                   " clustered, mse %.4g, sqnr %s dB, max |err| %.4g\n",
+  s += appendf("",
+               "total: %zu layers, %" PRIu64 " weights, %" PRIu64
+               " clustered, mse %.4g, sqnr %s dB, max |err| %.4g\n",
                r.layers.size(), r.weights, r.nonzeros, mse(r.sse, r.nonzeros),
                sqnr_text(sqnr_db(r.signal, r.sse)).c_str(), r.max_abs_error);
   s += appendf("", "P+Q size, %s:\n  %" PRIu64 " B -> %" PRIu64 " B (%.2fx smaller)\n",
@@ -98,7 +98,8 @@ std::string quantize_report_json(const QuantizeReport& r) {
         {"filler_entries", l.filler_entries},
         {"original_bytes", l.original_bytes},
         {"paper_pq_bytes_estimate", (l.paper_pq_bits + 7) / 8},
-        {"seconds", {{"sort", t.seconds_sort}, {"cluster", t.seconds_cluster}, {"assign", t.seconds_assign}}},
+        {"seconds",
+         {{"sort", t.seconds_sort}, {"cluster", t.seconds_cluster}, {"assign", t.seconds_assign}}},
     });
   }
   j["layers"] = std::move(layers);

@@ -49,7 +49,10 @@ Result<std::vector<typename Codec::Work>> extract_nonzeros(std::span<const std::
     const std::uint64_t end = std::min(n, (c + 1) * kChunk);
     for (std::uint64_t i = c * kChunk; i < end; ++i) {
       const auto b = quantize::load_bits<Codec>(bytes.data() + i * kSize);
-      if (!Codec::is_finite(b)) { scans[c].first_bad = i; return; }
+      if (!Codec::is_finite(b)) {
+        scans[c].first_bad = i;
+        return;
+      }
       scans[c].nonzeros += !Codec::is_zero(b);
     }
   });
@@ -58,10 +61,10 @@ Result<std::vector<typename Codec::Work>> extract_nonzeros(std::span<const std::
     if (scans[c].first_bad != std::numeric_limits<std::uint64_t>::max()) {
       const auto i = scans[c].first_bad;
       const double v = Codec::decode(quantize::load_bits<Codec>(bytes.data() + i * kSize));
-      return make_error(ErrorCode::kUnsupported,
-                        "tensor '" + std::string(name) + "': element " + std::to_string(i) +
-                            " is " + (std::isnan(v) ? "NaN" : "infinite") +
-                            "; refusing to cluster non-finite weights");
+      return make_error(ErrorCode::kUnsupported, "tensor '" + std::string(name) + "': element " +
+                                                     std::to_string(i) + " is " +
+                                                     (std::isnan(v) ? "NaN" : "infinite") +
+                                                     "; refusing to cluster non-finite weights");
     }
     offsets[c + 1] = offsets[c] + scans[c].nonzeros;
   }
@@ -79,9 +82,9 @@ Result<std::vector<typename Codec::Work>> extract_nonzeros(std::span<const std::
 
 template <class Codec>
 struct StoredCodebook {
-  std::vector<double> values;                 // ascending, distinct, nonzero
+  std::vector<double> values;  // ascending, distinct, nonzero
   std::vector<typename Codec::Bits> bits;
-  std::vector<double> boundaries;             // midpoints between neighbours
+  std::vector<double> boundaries;  // midpoints between neighbours
   std::uint32_t zero_centroids_moved = 0;
 };
 
@@ -129,8 +132,9 @@ struct ChunkError {
 
 // Every nonzero weight becomes its nearest stored value (ties to the lower one).
 template <class Codec>
-void assign_nearest(std::span<std::uint8_t> bytes, std::uint64_t n, const StoredCodebook<Codec>& book,
-                    unsigned threads, TensorQuantizeStats& stats) {
+void assign_nearest(std::span<std::uint8_t> bytes, std::uint64_t n,
+                    const StoredCodebook<Codec>& book, unsigned threads,
+                    TensorQuantizeStats& stats) {
   constexpr std::size_t kSize = sizeof(typename Codec::Bits);
   std::vector<ChunkError> chunks(chunk_count(n));
   parallel_for(chunks.size(), threads, [&](std::size_t c) {
@@ -205,9 +209,9 @@ Result<TensorQuantizeStats> quantize_tensor(DType dtype, std::span<std::uint8_t>
                                             unsigned bits, const KMeansOptions& options,
                                             std::string_view name) {
   if (bits < 1 || bits > 16) {
-    return make_error(ErrorCode::kInvalidArgument, "tensor '" + std::string(name) + "': " +
-                                                       std::to_string(bits) +
-                                                       " bits is outside 1..16");
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        "tensor '" + std::string(name) + "': " + std::to_string(bits) + " bits is outside 1..16");
   }
   if (!dtype_is_float(dtype)) {
     return make_error(ErrorCode::kUnsupported, "tensor '" + std::string(name) + "' is " +
@@ -223,10 +227,14 @@ Result<TensorQuantizeStats> quantize_tensor(DType dtype, std::span<std::uint8_t>
   }
   const std::uint64_t n = bytes.size() / size;
   switch (dtype) {
-    case DType::kFloat32: return quantize_typed<quantize::Float32Codec>(bytes, n, bits, options, name);
-    case DType::kFloat16: return quantize_typed<quantize::Float16Codec>(bytes, n, bits, options, name);
-    case DType::kBFloat16: return quantize_typed<quantize::BFloat16Codec>(bytes, n, bits, options, name);
-    default: return quantize_typed<quantize::Float64Codec>(bytes, n, bits, options, name);
+    case DType::kFloat32:
+      return quantize_typed<quantize::Float32Codec>(bytes, n, bits, options, name);
+    case DType::kFloat16:
+      return quantize_typed<quantize::Float16Codec>(bytes, n, bits, options, name);
+    case DType::kBFloat16:
+      return quantize_typed<quantize::BFloat16Codec>(bytes, n, bits, options, name);
+    default:
+      return quantize_typed<quantize::Float64Codec>(bytes, n, bits, options, name);
   }
 }
 
