@@ -174,7 +174,7 @@ TEST(HuffmanCodec, SizeIsWithinTwoPercentOfOrderZeroEntropyOnSkewedData) {
   }
 }
 
-TEST(HuffmanCodec, SpecExampleBytes) {  // format/streams.md 6.3
+TEST(HuffmanCodec, SpecExampleBytes) {  // format/SPEC.md 6.3
   std::vector<std::uint16_t> symbols = {0, 1, 2, 3};
   auto bytes = huffman_encode(symbols, 4);
   ASSERT_TRUE(bytes.is_ok());

@@ -1,4 +1,4 @@
-// Fuzz target for the sparse + codebook representation (format/streams.md section 6).
+// Fuzz target for the sparse + codebook representation (format/SPEC.md section 6).
 //
 // Input byte 0 picks the mode:
 //   bit 7 clear — decode: the input describes an encoded tensor (dtype, element count, parameter

@@ -39,7 +39,7 @@ struct StageAccounting {
   double index_entropy_bits = 0;      // order-0 entropy of the indices, per nonzero
   double gap_entropy_bits = 0;        // order-0 entropy of the paper gap symbols, per nonzero
   std::uint64_t codebook_bytes = 0;   // as stored
-  std::uint64_t pq_bits = 0;          // total paper P+Q bits incl. a 32-bit codebook
+  std::uint64_t pq_bits = 0;          // total paper P+Q bits incl. the codebook at its dtype width
   double rate_pq = 0;                 // pq_bits / (32 x weights)
   double rate_pqh = 0;                // 8 x (streams + table entry) / (32 x weights)
 };

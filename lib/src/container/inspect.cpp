@@ -82,7 +82,7 @@ Result<StageAccounting> stage_accounting(const Container& c, std::size_t i, std:
   s.index_entropy_bits = per(a.index_entropy_bits, a.nonzeros);
   s.gap_entropy_bits = per(a.paper_gap_entropy_bits, a.nonzeros);
   s.codebook_bytes = a.stored_codebook_bytes;
-  s.pq_bits = a.paper_weight_bits + a.paper_index_bits + 32 * a.codebook_size;
+  s.pq_bits = a.paper_weight_bits + a.paper_index_bits + 8 * a.codebook_bytes;  // codebook at its dtype width
   const double dense_bits = 32.0 * double(a.weights);
   std::uint64_t stored = table_bytes;
   for (const StreamDescriptor& d : e.streams) stored += d.size;

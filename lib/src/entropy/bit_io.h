@@ -1,4 +1,4 @@
-// Bit-level I/O shared by the entropy coders. Every bit stream in format/streams.md is packed
+// Bit-level I/O shared by the entropy coders. Every bit stream in format/SPEC.md section 6 is packed
 // LSB first: the first bit of a stream is bit 0 of its byte 0. Little-endian unaligned loads and
 // stores are spelled with memcpy so they compile to single moves on x86-64 and stay defined.
 #pragma once

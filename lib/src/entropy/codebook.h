@@ -1,4 +1,4 @@
-// The codebook of the sparse + codebook representation (format/streams.md "Codebook"): the
+// The codebook of the sparse + codebook representation (format/SPEC.md, "Codebook"): the
 // distinct nonzero values of a tensor, by bit pattern, in the tensor's own dtype, sorted by the
 // codebook order key. "Zero" means the all-zero bit pattern: +0.0 is zero, -0.0 is a value.
 #pragma once

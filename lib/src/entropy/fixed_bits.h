@@ -1,4 +1,4 @@
-// StreamCoding::kFixedBits (format/streams.md "Fixed-width symbols"): every symbol in `bits` bits,
+// StreamCoding::kFixedBits (format/SPEC.md, "Fixed-width symbols"): every symbol in `bits` bits,
 // packed LSB first, the last byte padded with zero bits. This is the paper's storage of weight
 // indices and relative position gaps.
 #pragma once

@@ -1,4 +1,4 @@
-// StreamCoding::kHuffman (format/streams.md "Huffman symbols"): canonical, length-limited Huffman
+// StreamCoding::kHuffman (format/SPEC.md, "Huffman symbols"): canonical, length-limited Huffman
 // codes; the code lengths in the stream header; the symbols split into 1 or 4 lanes, each its own
 // LSB-first bit stream, found through a jump table (as zstd's Huff0) so that a decoder works on
 // four independent dependency chains at once.

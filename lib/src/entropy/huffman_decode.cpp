@@ -1,4 +1,4 @@
-// Table-driven decoder of kHuffman streams (format/streams.md "Huffman symbols").
+// Table-driven decoder of kHuffman streams (format/SPEC.md, "Huffman symbols").
 // Decoding reads 8 bytes at a time into a 64-bit bit buffer, then resolves K codes per refill
 // with one table look-up each (K = 56 / max code length); four lanes are decoded in the same loop
 // so their look-ups overlap in the CPU. (A two-codes-per-look-up table was measured slower here:

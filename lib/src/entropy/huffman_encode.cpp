@@ -1,4 +1,4 @@
-// Encoder of kHuffman streams (format/streams.md 6.3): package-merge code lengths, canonical
+// Encoder of kHuffman streams (format/SPEC.md 6.3): package-merge code lengths, canonical
 // codes, symbols split into lanes, each lane written with 64-bit stores K codes at a time.
 #include <algorithm>
 #include <cassert>

@@ -1,4 +1,4 @@
-// Layout facts of kHuffman streams shared by the encoder and the decoder (format/streams.md 6.3).
+// Layout facts of kHuffman streams shared by the encoder and the decoder (format/SPEC.md 6.3).
 #pragma once
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// Where the nonzeros of a sparse tensor are (format/streams.md "Position schemes"). All three
+// Where the nonzeros of a sparse tensor are (format/SPEC.md, "Position schemes"). All three
 // schemes turn the zero runs before each nonzero into a symbol stream:
 //   paper gaps  — the paper's fixed-width relative index: a run of z zeros is floor(z / 2^b)
 //                 filler entries (each the gap 2^b - 1 followed by a zero-valued entry) and then

@@ -1,4 +1,4 @@
-// Representation::kSparseCodebook (format/streams.md): a tensor as a codebook of its distinct
+// Representation::kSparseCodebook (format/SPEC.md section 6): a tensor as a codebook of its distinct
 // nonzero values, the codebook index of every nonzero and the positions of the nonzeros — stage 3
 // of Deep Compression (Han, Mao & Dally, ICLR 2016), lossless for any input.
 //

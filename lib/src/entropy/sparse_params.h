@@ -1,4 +1,4 @@
-// The 16-byte parameter block of Representation::kSparseCodebook (format/streams.md
+// The 16-byte parameter block of Representation::kSparseCodebook (format/SPEC.md section 6
 // "Parameter block") and the stream list the representation uses.
 #pragma once
 

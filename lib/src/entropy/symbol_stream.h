@@ -1,5 +1,5 @@
 // Symbol streams (indices, positions): one coding chosen per stream from a candidate list by
-// encoded size, and the matching decoder (format/streams.md "Symbol streams").
+// encoded size, and the matching decoder (format/SPEC.md, "Symbol streams").
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// StreamCoding::kZstdSymbols (format/streams.md "Zstd symbols"): symbols as u8 (param 1) or u16 LE
+// StreamCoding::kZstdSymbols (format/SPEC.md, "Zstd symbols"): symbols as u8 (param 1) or u16 LE
 // (param 2), compressed as one zstd frame.
 #pragma once
 
