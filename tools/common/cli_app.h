@@ -41,12 +41,19 @@ inline std::filesystem::path default_output(const std::filesystem::path& input, 
   return out;
 }
 
-// zstd's convention: an existing output is replaced only with --force.
-inline Status check_output(const std::filesystem::path& output, bool force) {
+// zstd's convention: an existing output is replaced only with --force, and never when it is the
+// input itself (compared by file identity, so "./m.onnx" and "m.onnx" are the same).
+inline Status check_output(const std::filesystem::path& output, bool force,
+                           const std::filesystem::path& input = {}) {
   if (output.empty()) {
     return make_error(ErrorCode::kInvalidArgument, "reading from stdin: name the output with -o");
   }
-  if (output != "-" && !force && std::filesystem::exists(output)) {
+  if (output == "-") return Status::ok();
+  std::error_code ec;
+  if (!input.empty() && input != "-" && std::filesystem::equivalent(output, input, ec)) {
+    return make_error(ErrorCode::kInvalidArgument, output.string() + " is the input file");
+  }
+  if (!force && std::filesystem::exists(output)) {
     return make_error(ErrorCode::kInvalidArgument,
                       output.string() + " exists; use --force to replace it");
   }

@@ -3,10 +3,10 @@
 // Each stage is also its own tool (dcz-prune, dcz-quantize, dcz-encode) for fine-tuning between.
 #include <chrono>
 #include <cstdio>
-#include <map>
 #include <optional>
 
 #include "common/cli_app.h"
+#include "common/encode_options.h"
 #include "common/selection_options.h"
 #include "dcz/codec.h"
 #include "dcz/container.h"
@@ -66,11 +66,8 @@ int run(const Args& a) {
   const auto t0 = Clock::now();
   const std::filesystem::path out =
       a.output.empty() ? dcz::cli::default_output(a.input, ".dcz") : std::filesystem::path(a.output);
-  if (auto s = dcz::cli::check_output(out, a.force); !s) return dcz::cli::report(kTool, s);
+  if (auto s = dcz::cli::check_output(out, a.force, a.input); !s) return dcz::cli::report(kTool, s);
   std::error_code ec;
-  if (a.input != "-" && std::filesystem::equivalent(out, a.input, ec)) {
-    return dcz::cli::report(kTool, dcz::make_error(dcz::ErrorCode::kInvalidArgument, "output is the input file"));
-  }
   std::optional<dcz::Recipe> recipe;
   if (!a.recipe.empty()) {
     auto r = dcz::load_recipe(a.recipe);
@@ -200,21 +197,7 @@ int main(int argc, char** argv) {
   q->add_option("--method", a.method, "k-means: lloyd or optimal")->capture_default_str();
   q->add_option("--init", a.init, "Lloyd init: linear, density, random, kmeans++")->capture_default_str();
   q->add_flag("--no-quantize", a.no_quantize, "skip weight sharing");
-  auto* e = app.add_option_group("encoding (stage 3)");
-  const std::map<std::string, dcz::EncodeOptions::Entropy> entropy{
-      {"auto", dcz::EncodeOptions::Entropy::kAuto}, {"huffman", dcz::EncodeOptions::Entropy::kHuffman},
-      {"fixed", dcz::EncodeOptions::Entropy::kFixed}, {"zstd", dcz::EncodeOptions::Entropy::kZstd}};
-  e->add_option("--entropy", a.encode.entropy, "index/position coding: auto, huffman, fixed, zstd")
-      ->transform(CLI::CheckedTransformer(entropy, CLI::ignore_case))->default_str("auto");
-  const std::map<std::string, dcz::EncodeOptions::Positions> positions{
-      {"auto", dcz::EncodeOptions::Positions::kAuto}, {"paper", dcz::EncodeOptions::Positions::kPaperGaps},
-      {"escape", dcz::EncodeOptions::Positions::kEscapeGaps}, {"bitmap", dcz::EncodeOptions::Positions::kBitmap}};
-  e->add_option("--positions", a.encode.positions, "positions: auto, paper, escape, bitmap")
-      ->transform(CLI::CheckedTransformer(positions, CLI::ignore_case))->default_str("auto");
-  e->add_option("--conv-gap-bits", a.encode.conv_gap_bits, "relative-index bits, conv")
-      ->check(CLI::Range(1, 16))->capture_default_str();
-  e->add_option("--fc-gap-bits", a.encode.fc_gap_bits, "relative-index bits, other layers")
-      ->check(CLI::Range(1, 16))->capture_default_str();
+  dcz::cli::add_encode_options(*app.add_option_group("encoding (stage 3)"), a.encode);
   app.add_option("--json", a.json, "write the prune, quantize and file reports as JSON to FILE (- = stdout)");
   app.add_option("--threads", a.threads, "worker threads (0 = all cores); output is identical")->capture_default_str();
   app.add_flag("-v,--verbose", a.verbose, "also print the prune and quantize reports");

@@ -18,7 +18,7 @@ int run(const Args& a) {
   const auto t0 = std::chrono::steady_clock::now();
   const std::filesystem::path out =
       a.output.empty() ? dcz::cli::default_output(a.input, ".onnx") : std::filesystem::path(a.output);
-  if (auto s = dcz::cli::check_output(out, a.force); !s) return dcz::cli::report("dcz-decode", s);
+  if (auto s = dcz::cli::check_output(out, a.force, a.input); !s) return dcz::cli::report("dcz-decode", s);
   if (a.external && out == "-") {
     return dcz::cli::report("dcz-decode", dcz::make_error(dcz::ErrorCode::kInvalidArgument,
                                                           "--external-data needs a file output"));
@@ -41,11 +41,6 @@ int run(const Args& a) {
     if (auto s = file->commit(); !s) return dcz::cli::report("dcz-decode", s);
     written = bytes->size();
   } else {
-    if (std::filesystem::exists(out) && std::filesystem::exists(a.input) &&
-        std::filesystem::equivalent(out, a.input)) {
-      return dcz::cli::report("dcz-decode", dcz::make_error(dcz::ErrorCode::kInvalidArgument,
-                                                            "output is the input file"));
-    }
     dcz::OnnxSaveOptions so;
     so.external_data = a.external;
     if (auto s = model->save(out, so); !s) return dcz::cli::report("dcz-decode", s);

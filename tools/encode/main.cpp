@@ -1,9 +1,9 @@
 // dcz-encode: ONNX model -> .dcz container. Lossless: dcz-decode gives back the same model.
 #include <chrono>
 #include <cstdio>
-#include <map>
 
 #include "common/cli_app.h"
+#include "common/encode_options.h"
 #include "dcz/codec.h"
 #include "dcz/file_io.h"
 #include "dcz/onnx_model.h"
@@ -29,16 +29,11 @@ int run(const Args& a) {
   const auto t0 = std::chrono::steady_clock::now();
   const std::filesystem::path out =
       a.output.empty() ? dcz::cli::default_output(a.input, ".dcz") : std::filesystem::path(a.output);
-  if (auto s = dcz::cli::check_output(out, a.force); !s) return dcz::cli::report("dcz-encode", s);
+  if (auto s = dcz::cli::check_output(out, a.force, a.input); !s) return dcz::cli::report("dcz-encode", s);
   auto model = load_input(a.input);
   if (!model) return dcz::cli::report("dcz-encode", model.status());
   EncodeOptions o = a.options;
   if (a.dense) o.mode = EncodeOptions::Mode::kDense;
-  if (out != "-" && a.input != "-" && std::filesystem::exists(out) &&
-      std::filesystem::equivalent(out, a.input)) {
-    return dcz::cli::report("dcz-encode", dcz::make_error(dcz::ErrorCode::kInvalidArgument,
-                                                          "output is the input file"));
-  }
   // Streams to a temporary file renamed into place at the end: nothing half-written survives.
   if (auto s = dcz::encode_model_to_file(*model, out, o); !s) return dcz::cli::report("dcz-encode", s);
   std::error_code ec;
@@ -46,7 +41,6 @@ int run(const Args& a) {
   if (!a.quiet) {
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::uint64_t in_size = 0;
-    std::error_code ec;
     if (a.input != "-") in_size = std::filesystem::file_size(a.input, ec);
     std::fprintf(stderr, "dcz-encode: %s -> %s: %zu tensors, %llu -> %llu bytes (%.2fx) in %.2f s\n",
                  a.input.c_str(), out.c_str(), model->tensor_count(),
@@ -69,20 +63,7 @@ int main(int argc, char** argv) {
   app.add_option("-o,--output", a.output, "output .dcz file, or - for stdout (default: INPUT.dcz)");
   app.add_flag("-f,--force", a.force, "replace an existing output file");
   app.add_flag("--dense", a.dense, "store every tensor dense (zstd / byte shuffle), no codebook");
-  const std::map<std::string, EncodeOptions::Entropy> entropy{
-      {"auto", EncodeOptions::Entropy::kAuto}, {"huffman", EncodeOptions::Entropy::kHuffman},
-      {"fixed", EncodeOptions::Entropy::kFixed}, {"zstd", EncodeOptions::Entropy::kZstd}};
-  app.add_option("--entropy", a.options.entropy, "coding of index and position streams")
-      ->transform(CLI::CheckedTransformer(entropy, CLI::ignore_case))->default_str("auto");
-  const std::map<std::string, EncodeOptions::Positions> positions{
-      {"auto", EncodeOptions::Positions::kAuto}, {"paper", EncodeOptions::Positions::kPaperGaps},
-      {"escape", EncodeOptions::Positions::kEscapeGaps}, {"bitmap", EncodeOptions::Positions::kBitmap}};
-  app.add_option("--positions", a.options.positions, "how nonzero positions are stored")
-      ->transform(CLI::CheckedTransformer(positions, CLI::ignore_case))->default_str("auto");
-  app.add_option("--conv-gap-bits", a.options.conv_gap_bits, "relative-index width for conv layers (paper: 8)")
-      ->check(CLI::Range(1, 16))->capture_default_str();
-  app.add_option("--fc-gap-bits", a.options.fc_gap_bits, "relative-index width for other layers (paper: 5)")
-      ->check(CLI::Range(1, 16))->capture_default_str();
+  dcz::cli::add_encode_options(app, a.options);
   app.add_option("--level", a.options.zstd_level, "zstd level of zstd-coded streams (0 = by size: 9, or 6 above 64 MiB)")
       ->check(CLI::Range(0, 22))->capture_default_str();
   app.add_option("--threads", a.options.threads, "worker threads (0 = all cores); output is identical")
