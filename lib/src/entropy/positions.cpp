@@ -42,18 +42,6 @@ EscapeCode escape_code(std::uint64_t run) {
           run & ((std::uint64_t{1} << extra) - 1)};
 }
 
-unsigned escape_extra_bits(std::uint16_t symbol) {
-  if (symbol < kEscapeLiteralRuns) return 0;
-  return 4 + (symbol - kEscapeLiteralRuns) / 2 - 1;
-}
-
-std::uint64_t escape_run(std::uint16_t symbol, std::uint64_t extra_value) {
-  if (symbol < kEscapeLiteralRuns) return symbol;
-  const unsigned octave = 4 + (symbol - kEscapeLiteralRuns) / 2;
-  const std::uint64_t half = (symbol - kEscapeLiteralRuns) & 1u;
-  return (std::uint64_t{1} << octave) | half << (octave - 1) | extra_value;
-}
-
 EscapeGapStreams escape_gaps_encode(std::span<const std::uint64_t> zero_runs) {
   EscapeGapStreams out;
   out.symbols.reserve(zero_runs.size());

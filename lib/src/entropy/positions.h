@@ -39,9 +39,18 @@ struct EscapeCode {
   std::uint64_t extra_value;
 };
 EscapeCode escape_code(std::uint64_t run);
-// The run for a class symbol (< kEscapeAlphabetSize) and its extra bits.
-unsigned escape_extra_bits(std::uint16_t symbol);
-std::uint64_t escape_run(std::uint16_t symbol, std::uint64_t extra_value);
+// The run for a class symbol (< kEscapeAlphabetSize) and its extra bits. Inline: the decoder
+// calls them once per nonzero.
+inline unsigned escape_extra_bits(std::uint16_t symbol) {
+  if (symbol < kEscapeLiteralRuns) return 0;
+  return 4 + (symbol - kEscapeLiteralRuns) / 2 - 1;
+}
+inline std::uint64_t escape_run(std::uint16_t symbol, std::uint64_t extra_value) {
+  if (symbol < kEscapeLiteralRuns) return symbol;
+  const unsigned octave = 4 + (symbol - kEscapeLiteralRuns) / 2;
+  const std::uint64_t half = (symbol - kEscapeLiteralRuns) & 1u;
+  return (std::uint64_t{1} << octave) | half << (octave - 1) | extra_value;
+}
 
 struct EscapeGapStreams {
   std::vector<std::uint16_t> symbols;
