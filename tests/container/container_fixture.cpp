@@ -62,7 +62,9 @@ std::vector<std::uint8_t> build_container(const std::vector<FixtureTensor>& tens
 std::vector<SectionLoc> locate_sections(std::span<const std::uint8_t> f) {
   std::vector<SectionLoc> out;
   if (f.size() < 48) return out;
-  const std::uint64_t a = std::uint64_t{1} << le::get_u32(&f[20]);
+  const std::uint32_t log2 = le::get_u32(&f[20]);
+  if (log2 < format::kMinAlignmentLog2 || log2 > format::kMaxAlignmentLog2) return out;  // nothing to walk
+  const std::uint64_t a = std::uint64_t{1} << log2;
   std::uint64_t off = le::align_up(48, a);
   const std::uint64_t count = le::get_u64(&f[24]);
   for (std::uint64_t i = 0; i < count && off + 32 <= f.size(); ++i) {
