@@ -94,8 +94,10 @@ struct ReadOptions {
 Result<Container> read_container(std::span<const std::uint8_t> file, std::string_view source_name,
                                  const ReadOptions& options = {});
 
-// Decodes tensor i into `out`, whose size must be entry.byte_size.
-Status decode_tensor(const Container& container, std::size_t i, std::span<std::uint8_t> out);
+// Decodes tensor i into `out`, whose size must be entry.byte_size. `out_is_zeroed` promises that
+// `out` holds only zero bytes (fresh storage), so sparse tensors write just their nonzeros.
+Status decode_tensor(const Container& container, std::size_t i, std::span<std::uint8_t> out,
+                     bool out_is_zeroed = false);
 
 // Where a writer sends bytes: a file (OutputFile) or memory.
 class ByteSink {

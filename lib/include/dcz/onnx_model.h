@@ -130,8 +130,10 @@ class OnnxModel {
   static Result<OnnxModel> parse_skeleton(std::span<const std::uint8_t> skeleton,
                                           std::string_view source_name);
   // For a skeleton: allocates tensor i's storage (size bytes, numeric dtypes) and returns it to be
-  // filled by a decoder without an extra copy. kBadSize unless size = dtype × dims; kOutOfMemory
-  // when the allocation fails; kInvalidArgument for string tensors.
+  // filled by a decoder without an extra copy. The storage is zero-filled. Calls for different
+  // tensors may run on different threads at once (each touches only its own tensor). kBadSize
+  // unless size = dtype × dims; kOutOfMemory when the allocation fails; kInvalidArgument for
+  // string tensors.
   Result<std::span<std::uint8_t>> allocate_tensor(std::size_t i, std::uint64_t size);
   // String tensors are always typed (ONNX keeps strings only in string_data).
   void set_typed_storage(std::size_t i, bool typed);

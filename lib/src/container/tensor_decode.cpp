@@ -5,7 +5,8 @@
 
 namespace dcz {
 
-Status decode_tensor(const Container& c, std::size_t i, std::span<std::uint8_t> out) {
+Status decode_tensor(const Container& c, std::size_t i, std::span<std::uint8_t> out,
+                     bool out_is_zeroed) {
   const TensorEntry& e = c.tensors.at(i);
   if (out.size() != e.byte_size) {
     return make_error(ErrorCode::kInvalidArgument, "decode_tensor: output size mismatch");
@@ -16,7 +17,7 @@ Status decode_tensor(const Container& c, std::size_t i, std::span<std::uint8_t> 
       s = decode_dense(c.view(i), out);
       break;
     case Representation::kSparseCodebook:
-      s = decode_sparse_codebook(c.view(i), e.dtype, e.element_count(), out);
+      s = decode_sparse_codebook(c.view(i), e.dtype, e.element_count(), out, out_is_zeroed);
       break;
   }
   if (!s.is_ok()) {

@@ -47,8 +47,11 @@ Result<std::optional<EncodedTensor>> encode_sparse_codebook(const TensorView& te
 // kBadHuffmanTable, kBadSymbol, kBadPositions, kStreamEndedEarly, kStreamTrailingData or
 // kBadCompressedData; the message names the stream and the absolute byte offset. Allocates at most
 // a few bytes per element beyond `out`, after checking every count against element_count.
+// `out_is_zeroed`: the caller guarantees `out` is all zero bytes already (freshly allocated
+// storage), which saves a pass over the tensor; only the nonzeros are then written.
 Status decode_sparse_codebook(const EncodedTensorView& tensor, DType dtype,
-                              std::uint64_t element_count, std::span<std::uint8_t> out);
+                              std::uint64_t element_count, std::span<std::uint8_t> out,
+                              bool out_is_zeroed = false);
 
 // Per-stage accounting for dcz-inspect and the paper's Tables 2-5, from the encoded tensor.
 // "Paper" numbers are those of the paper's scheme at the stored gap width b, whatever scheme the

@@ -287,7 +287,8 @@ double entropy_bits(const std::vector<std::uint64_t>& histogram) {
 }  // namespace
 
 Status decode_sparse_codebook(const EncodedTensorView& tensor, DType dtype,
-                              std::uint64_t element_count, std::span<std::uint8_t> out) {
+                              std::uint64_t element_count, std::span<std::uint8_t> out,
+                              bool out_is_zeroed) {
   const std::size_t value_size = dtype_size(dtype);
   if (value_size == 0 || out.size() / value_size != element_count || out.size() % value_size) {
     return make_error(ErrorCode::kInvalidArgument,
@@ -299,7 +300,7 @@ Status decode_sparse_codebook(const EncodedTensorView& tensor, DType dtype,
   DCZ_ASSIGN_OR_RETURN(std::vector<std::uint64_t> codebook, read_codebook(s, dtype));
   DCZ_TRY(check_symbol_counts(s, element_count));
   DCZ_ASSIGN_OR_RETURN(DecodedSymbols d, decode_symbols(s));
-  if (!out.empty()) std::memset(out.data(), 0, out.size());
+  if (!out.empty() && !out_is_zeroed) std::memset(out.data(), 0, out.size());
   switch (value_size) {
     case 1: return scatter<1>(s, d, codebook, element_count, out.data());
     case 2: return scatter<2>(s, d, codebook, element_count, out.data());

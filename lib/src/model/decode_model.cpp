@@ -34,22 +34,26 @@ Result<OnnxModel> decode_model(std::span<const std::uint8_t> file, std::string_v
                           " tensors but the skeleton has " + std::to_string(model.tensor_count()));
   }
   const std::size_t n = c.tensors.size();
-  std::vector<std::span<std::uint8_t>> out(n);
-  std::vector<std::vector<std::uint8_t>> strings(n);  // string tensors decode aside, then parse
   for (std::size_t i = 0; i < n; ++i) {
     DCZ_TRY(check_entry_matches(c, model, i));
-    if (c.tensors[i].dtype == DType::kString) {
-      strings[i].resize(c.tensors[i].byte_size);
-      out[i] = strings[i];
-    } else {
-      DCZ_ASSIGN_OR_RETURN(out[i], model.allocate_tensor(i, c.tensors[i].byte_size));
-    }
     model.set_typed_storage(i, (c.tensors[i].flags & 1) != 0);
   }
+  // Each worker allocates a tensor (zero-filled) and decodes into it, so the one pass that
+  // clears the memory is spread over the threads and sparse tensors write only their nonzeros.
+  std::vector<std::vector<std::uint8_t>> strings(n);  // string tensors decode aside, then parse
   std::vector<Status> status(n);
   std::atomic<std::size_t> next{0};
   auto work = [&] {
-    for (std::size_t i; (i = next.fetch_add(1)) < n;) status[i] = decode_tensor(c, i, out[i]);
+    for (std::size_t i; (i = next.fetch_add(1)) < n;) {
+      const TensorEntry& e = c.tensors[i];
+      if (e.dtype == DType::kString) {
+        strings[i].resize(e.byte_size);
+        status[i] = decode_tensor(c, i, strings[i]);
+        continue;
+      }
+      Result<std::span<std::uint8_t>> out = model.allocate_tensor(i, e.byte_size);
+      status[i] = out.is_ok() ? decode_tensor(c, i, *out, /*out_is_zeroed=*/true) : out.status();
+    }
   };
   // Threads pay off only when there is real work: starting one costs about as much as decoding
   // a small model.
