@@ -66,10 +66,12 @@ std::vector<SectionLoc> locate_sections(std::span<const std::uint8_t> f) {
   if (log2 < format::kMinAlignmentLog2 || log2 > format::kMaxAlignmentLog2) return out;  // nothing to walk
   const std::uint64_t a = std::uint64_t{1} << log2;
   std::uint64_t off = le::align_up(48, a);
-  const std::uint64_t count = le::get_u64(&f[24]);
+  const std::uint64_t count = std::min<std::uint64_t>(le::get_u64(&f[24]), format::kMaxSections);
   for (std::uint64_t i = 0; i < count && off + 32 <= f.size(); ++i) {
     SectionLoc s{le::get_u32(&f[off]), off, le::align_up(off + 32, a), le::get_u64(&f[off + 8])};
     out.push_back(s);
+    // Stop at a payload that leaves the file (also keeps the sum from wrapping around).
+    if (s.payload_offset > f.size() || s.payload_size > f.size() - s.payload_offset) break;
     off = le::align_up(s.payload_offset + s.payload_size, a);
   }
   return out;
@@ -87,7 +89,7 @@ void put_u64(std::vector<std::uint8_t>& f, std::uint64_t off, std::uint64_t v) {
 
 void reseal(std::vector<std::uint8_t>& f) {
   for (const SectionLoc& s : locate_sections(f)) {
-    if (s.payload_offset + s.payload_size <= f.size()) {
+    if (s.payload_offset <= f.size() && s.payload_size <= f.size() - s.payload_offset) {
       put_u64(f, s.header_offset + 16, XXH64(&f[s.payload_offset], s.payload_size, 0));
     }
     put_u32(f, s.header_offset + 24, static_cast<std::uint32_t>(XXH64(&f[s.header_offset], 24, 0)));
