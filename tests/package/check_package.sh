@@ -13,3 +13,4 @@ cmake --build "$tmp/consumer" >/dev/null
 out=$("$tmp/consumer/consumer" "$src/tests/golden/valid/all_dtypes.dcz")
 echo "$out"
 [[ $out == "34 tensors" ]]
+if [[ -x "$tmp/consumer/consumer_eval" ]]; then "$tmp/consumer/consumer_eval"; fi
