@@ -1,6 +1,5 @@
 // dcz-prune's command-line behaviour: exit codes, outputs only on success, reproducible recipes.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -11,6 +10,7 @@
 
 #include "dcz/onnx_model.h"
 #include "support/onnx_synthetic.h"
+#include "support/tool_runner.h"
 
 namespace {
 
@@ -28,17 +28,9 @@ class PruneTool : public ::testing::Test {
 
   // Runs dcz-prune with `args` in the test folder; returns its exit code.
   int run(const std::string& args) {
-    const std::string cmd = "cd '" + dir_.string() + "' && '" DCZ_TOOLS_DIR "/dcz-prune' " + args +
-                            " >stdout.txt 2>stderr.txt";
-    const int status = std::system(cmd.c_str());
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return dcz::testing::run_tool("dcz-prune", args, dir_, {.work_dir = dir_}).exit_code;
   }
-  std::string read(const std::string& name) {
-    std::ifstream in(dir_ / name, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
+  std::string read(const std::string& name) { return dcz::testing::slurp(dir_ / name); }
   bool exists(const std::string& name) { return fs::exists(dir_ / name); }
 
   fs::path dir_;

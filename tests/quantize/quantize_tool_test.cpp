@@ -1,7 +1,6 @@
 // dcz-quantize as a user runs it: exit codes, messages, files left (or not) behind, --json,
 // determinism across thread counts.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -14,23 +13,15 @@
 
 #include "dcz/onnx_model.h"
 #include "support/onnx_synthetic.h"
+#include "support/tool_runner.h"
 
 namespace dcz {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct ToolRun {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+using ToolRun = testing::ToolResult;
+using testing::slurp;
 
 class QuantizeTool : public ::testing::Test {
  protected:
@@ -51,14 +42,7 @@ class QuantizeTool : public ::testing::Test {
   }
 
   ToolRun run(const std::string& args) const {
-    const std::string cmd = "cd '" + dir_.string() + "' && '" DCZ_TOOLS_DIR "/dcz-quantize' " +
-                            args + " > stdout.txt 2> stderr.txt";
-    ToolRun r;
-    const int status = std::system(cmd.c_str());
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(dir_ / "stdout.txt");
-    r.err = slurp(dir_ / "stderr.txt");
-    return r;
+    return testing::run_tool("dcz-quantize", args, dir_, {.work_dir = dir_});
   }
 
   fs::path dir_;
@@ -66,24 +50,24 @@ class QuantizeTool : public ::testing::Test {
 
 TEST_F(QuantizeTool, HelpGoesToStdoutWithExitZero) {
   const ToolRun r = run("--help");
-  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("--conv-bits"), std::string::npos);
   EXPECT_NE(r.out.find("--include"), std::string::npos);  // the shared selection flags
 }
 
 TEST_F(QuantizeTool, MisuseIsExitOne) {
-  EXPECT_EQ(run("").code, 1);
-  EXPECT_EQ(run("model.onnx -o q.onnx --bits 4 --conv-bits 6").code, 1);
-  EXPECT_EQ(run("model.onnx -o q.onnx --method fastest").code, 1);
+  EXPECT_EQ(run("").exit_code, 1);
+  EXPECT_EQ(run("model.onnx -o q.onnx --bits 4 --conv-bits 6").exit_code, 1);
+  EXPECT_EQ(run("model.onnx -o q.onnx --method fastest").exit_code, 1);
   const ToolRun r = run("model.onnx -o q.onnx --bits 17");
-  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("dcz-quantize: error:"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir_ / "q.onnx"));
 }
 
 TEST_F(QuantizeTool, WritesACheckedModelAndAJsonReport) {
   const ToolRun r = run("model.onnx -o q.onnx --json report.json");
-  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("conv1.weight"), std::string::npos);
   auto m = OnnxModel::load(dir_ / "q.onnx");
   ASSERT_TRUE(m.is_ok()) << m.status().to_string();
@@ -97,11 +81,11 @@ TEST_F(QuantizeTool, WritesACheckedModelAndAJsonReport) {
 }
 
 TEST_F(QuantizeTool, DefaultOutputNameAndNoOverwriteWithoutForce) {
-  ASSERT_EQ(run("model.onnx -q").code, 0);
+  ASSERT_EQ(run("model.onnx -q").exit_code, 0);
   EXPECT_TRUE(fs::exists(dir_ / "model.quantized.onnx"));
-  EXPECT_EQ(run("model.onnx -q").code, 1);
-  EXPECT_EQ(run("model.onnx -q -f").code, 0);
-  EXPECT_EQ(run("model.onnx -o model.onnx -f -q").code, 1);  // never over its input
+  EXPECT_EQ(run("model.onnx -q").exit_code, 1);
+  EXPECT_EQ(run("model.onnx -q -f").exit_code, 0);
+  EXPECT_EQ(run("model.onnx -o model.onnx -f -q").exit_code, 1);  // never over its input
 }
 
 TEST_F(QuantizeTool, NonFiniteWeightFailsByNameAndWritesNothing) {
@@ -114,7 +98,7 @@ TEST_F(QuantizeTool, NonFiniteWeightFailsByNameAndWritesNothing) {
   }
   ASSERT_TRUE(m->save(dir_ / "bad.onnx").is_ok());
   const ToolRun r = run("bad.onnx -o q.onnx");
-  EXPECT_EQ(r.code, 4) << r.err;
+  EXPECT_EQ(r.exit_code, 4) << r.err;
   EXPECT_NE(r.err.find("fc.weight"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir_ / "q.onnx"));
 }
@@ -122,19 +106,19 @@ TEST_F(QuantizeTool, NonFiniteWeightFailsByNameAndWritesNothing) {
 TEST_F(QuantizeTool, SameBytesForAnyThreadCount) {
   for (const char* method : {"lloyd", "optimal"}) {
     const std::string m = std::string(" --method ") + method + " --init kmeans++ --seed 7 -q -f";
-    ASSERT_EQ(run("model.onnx -o a.onnx --threads 1" + m).code, 0);
-    ASSERT_EQ(run("model.onnx -o b.onnx --threads 2" + m).code, 0);
+    ASSERT_EQ(run("model.onnx -o a.onnx --threads 1" + m).exit_code, 0);
+    ASSERT_EQ(run("model.onnx -o b.onnx --threads 2" + m).exit_code, 0);
     EXPECT_EQ(slurp(dir_ / "a.onnx"), slurp(dir_ / "b.onnx")) << method;
   }
 }
 
 TEST_F(QuantizeTool, StdinToStdout) {
   const ToolRun r = run("- -o - -q < model.onnx");  // the model arrives in stdout.txt
-  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
   auto m = OnnxModel::load(dir_ / "stdout.txt");
   ASSERT_TRUE(m.is_ok()) << m.status().to_string();
   EXPECT_TRUE(m->check().is_ok());
-  ASSERT_EQ(run("model.onnx -o file.onnx -q").code, 0);
+  ASSERT_EQ(run("model.onnx -o file.onnx -q").exit_code, 0);
   EXPECT_EQ(r.out, slurp(dir_ / "file.onnx"));
 }
 

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tools/tool_runner.h"
+#include "support/tool_runner.h"
 
 namespace dcz {
 namespace {
@@ -26,7 +26,7 @@ class CodecTools : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
   testing::ToolResult run(const std::string& tool, const std::string& args, const std::string& in = "") {
-    return run_tool(tool, args, dir_, in);
+    return run_tool(tool, args, dir_, {.stdin_file = in});
   }
   // Files in the scratch folder other than the captured stdout/stderr.
   std::size_t outputs() const {

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tools/tool_runner.h"
+#include "support/tool_runner.h"
 
 namespace dcz {
 namespace {
