@@ -12,39 +12,16 @@
 #include "dcz/onnx_model.h"
 #include "dcz/quantize.h"
 #include "quantize/float_codec.h"
+#include "quantize/model_test_util.h"
 #include "support/onnx_synthetic.h"
 
 namespace dcz {
 namespace {
 
-OnnxModel parse(const std::string& bytes) {
-  auto m = OnnxModel::parse(test::as_span(bytes), {}, "test model");
-  EXPECT_TRUE(m.is_ok()) << m.status().to_string();
-  return std::move(m).value();
-}
-
-std::size_t tensor_index(const OnnxModel& m, std::string_view name) {
-  for (std::size_t i = 0; i < m.tensor_count(); ++i) {
-    if (m.tensor(i).name == name) return i;
-  }
-  ADD_FAILURE() << "no tensor " << name;
-  return 0;
-}
-
-std::vector<float> floats(const OnnxModel& m, std::string_view name) {
-  const auto bytes = m.tensor_bytes(tensor_index(m, name));
-  std::vector<float> v(bytes.size() / 4);
-  std::memcpy(v.data(), bytes.data(), bytes.size());
-  return v;
-}
-
-std::size_t distinct_nonzero(const std::vector<float>& v) {
-  std::set<float> s;
-  for (const float x : v) {
-    if (x != 0.0f) s.insert(x);
-  }
-  return s.size();
-}
+OnnxModel parse(const std::string& bytes) { return test::parse_model(bytes); }
+using test::distinct_nonzero;
+using test::floats;
+using test::tensor_index;
 
 test::ConvModelOptions big_conv() {
   test::ConvModelOptions o;

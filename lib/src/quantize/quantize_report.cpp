@@ -6,29 +6,19 @@
 #include <string>
 
 #include "dcz/quantize.h"
+#include "quantize/report_format.h"
 
 namespace dcz {
 namespace {
 
-std::string appendf(std::string s, const char* fmt, auto... args) {
-  char buf[512];
-  std::snprintf(buf, sizeof buf, fmt, args...);
-  return s + buf;
-}
+using quantize::appendf;
+using quantize::sqnr_db;
+using quantize::sqnr_json;
 
 double mse(double sse, std::uint64_t n) { return n ? sse / static_cast<double>(n) : 0.0; }
 
-double sqnr_db(double signal, double sse) {
-  return sse > 0.0 ? 10.0 * std::log10(signal / sse) : INFINITY;
-}
-
 std::string sqnr_text(double db) {
   return std::isfinite(db) ? appendf("", "%7.2f", db) : std::string("  exact");
-}
-
-// JSON has no infinity: an exact layer's SQNR is null.
-nlohmann::ordered_json sqnr_json(double db) {
-  return std::isfinite(db) ? nlohmann::ordered_json(db) : nlohmann::ordered_json(nullptr);
 }
 
 constexpr const char* kEstimateNote =

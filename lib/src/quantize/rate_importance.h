@@ -1,0 +1,21 @@
+// The per-element importance of the rate-aware quantizer, shared with the sensitivity
+// measurement (lib/src/eval) so that the noise it injects is weighted exactly as the quantizer
+// weights errors.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "dcz/rate_quantize.h"
+
+namespace dcz::quantize::rate {
+
+// a_i = gain · (input_energy[input channel of i] + ε) for the n elements of a tensor of shape
+// `dims` (ε = 1e-6 × the mean energy, or 1 when every energy is 0); gain alone for an empty
+// energy. The options must have passed rate_quantize_tensor's checks.
+std::vector<double> element_importance(const RateTensorOptions& options,
+                                       std::span<const std::int64_t> dims, std::size_t n);
+
+}  // namespace dcz::quantize::rate
