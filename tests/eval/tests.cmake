@@ -42,3 +42,9 @@ if(TARGET dcz-eval AND TARGET dcz-encode)
       --scale 0.00392156862745098 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225)
   endif()
 endif()
+# Sensitivity statistics for the rate-aware quantizer (dcz/rate_quantize.h), measured by OpenCV.
+if(TARGET dcz_eval)
+  dcz_gtest(rate_sensitivity_test
+    SOURCES eval/sensitivity_stats_test.cpp
+    LIBS dcz_eval)
+endif()

@@ -1,0 +1,38 @@
+// The two measurements behind measure_sensitivity (dcz/rate_quantize.h): input energies of the
+// weight layers and their output gains, on a calibration batch already preprocessed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dcz/eval.h"
+#include "dcz/onnx_model.h"
+#include "dcz/rate_quantize.h"
+
+namespace dcz::eval {
+
+// Calibration samples, preprocessed: count × elements floats.
+struct CalibrationBatch {
+  std::vector<float> inputs;
+  std::vector<std::int64_t> sample_shape;
+  std::size_t count = 0;
+  std::size_t batch_size = 100;
+};
+
+// E[x_j²] of each layer's input per input channel (layer.input: the graph input, or a node output
+// read back from OpenCV dnn). An entry stays empty when the input cannot be read or its shape does
+// not match the weight; the quantizer then weights that layer's elements equally.
+Result<std::vector<std::vector<float>>> measure_input_energies(const EvalModel& model,
+                                                               const OnnxModel& onnx,
+                                                               const std::vector<WeightLayer>& layers,
+                                                               const CalibrationBatch& batch);
+
+// The gain of each layer: mean squared change of the logits per unit of weighted noise energy
+// Σ h_i n_i², for Gaussian noise n_i = σ z_i / √h_i in that layer's weights alone.
+// `sensitivity[l]` gives h (input_energy, axis, groups); its layer_gain is filled.
+Status measure_layer_gains(const OnnxModel& onnx, const std::string& name,
+                           const std::vector<WeightLayer>& layers, const CalibrationBatch& batch,
+                           std::vector<WeightSensitivity>& sensitivity);
+
+}  // namespace dcz::eval

@@ -1,0 +1,121 @@
+// measure_sensitivity on the bundled LeNet-300-100: the first layer's input energies equal E[x²]
+// of the preprocessed pixels computed directly, deeper layers' energies come from OpenCV's blobs,
+// gains are measured, results are deterministic, and bad arguments are errors.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "dcz/dataset.h"
+#include "dcz/eval.h"
+#include "dcz/onnx_model.h"
+#include "dcz/rate_quantize.h"
+#include "eval/test_files.h"
+
+namespace dcz {
+namespace {
+
+constexpr double kScale = 0.00392156862745098;
+constexpr std::size_t kSamples = 200;
+
+struct Fixture {
+  OnnxModel model;
+  Dataset data;
+  EvalOptions eval;
+};
+
+std::optional<Fixture> load_fixture() {
+  const std::filesystem::path fashion = "/usr/share/datasets/fashion-mnist";
+  const std::filesystem::path model = test::source_dir() / "samples/lenet300100.onnx";
+  if (!std::filesystem::exists(fashion / "train-images-idx3-ubyte.gz") || !std::filesystem::exists(model)) {
+    return std::nullopt;
+  }
+  auto m = OnnxModel::load(model);
+  EXPECT_TRUE(m.is_ok()) << m.status().to_string();
+  DatasetSpec spec{DatasetSpec::Kind::kIdx, fashion / "train-images-idx3-ubyte.gz",
+                   fashion / "train-labels-idx1-ubyte.gz"};
+  DatasetLoadOptions load;
+  load.limit = kSamples;
+  auto d = load_dataset(spec, load);
+  EXPECT_TRUE(d.is_ok()) << d.status().to_string();
+  if (!m.is_ok() || !d.is_ok()) return std::nullopt;
+  Fixture f{std::move(m).value(), std::move(d).value(), {}};
+  f.eval.preprocess.scale = kScale;
+  return f;
+}
+
+TEST(MeasureSensitivity, FirstLayerEnergiesAreTheMeanSquaredPixels) {
+  auto f = load_fixture();
+  if (!f) GTEST_SKIP() << "Fashion-MNIST (dataset-fashion-mnist) or the sample model is missing";
+  auto stats = measure_sensitivity(f->model, {}, f->data, f->eval, kSamples);
+  ASSERT_TRUE(stats.is_ok()) << stats.status().to_string();
+  EXPECT_EQ(stats->samples, kSamples);
+  ASSERT_EQ(stats->weights.size(), 3u);
+  const WeightSensitivity& fc1 = stats->weights[0];
+  EXPECT_EQ(fc1.name, "fc1.weight");
+  EXPECT_EQ(fc1.input_axis, 1u);  // Gemm with transB = 1
+  ASSERT_EQ(fc1.input_energy.size(), 784u);
+  std::vector<float> pixels(kSamples * 784);
+  fill_batch(f->data, 0, kSamples, f->eval.preprocess, pixels.data());
+  for (std::size_t j = 0; j < 784; ++j) {
+    double sum = 0;
+    for (std::size_t s = 0; s < kSamples; ++s) sum += double{pixels[s * 784 + j]} * pixels[s * 784 + j];
+    const double expected = sum / kSamples;
+    EXPECT_NEAR(fc1.input_energy[j], expected, 1e-6 * expected + 1e-12) << "pixel " << j;
+  }
+  // Deeper layers read ReLU outputs: non-negative activations, some energy.
+  EXPECT_EQ(stats->weights[1].input_energy.size(), 300u);
+  EXPECT_EQ(stats->weights[2].input_energy.size(), 100u);
+  for (const WeightSensitivity& w : stats->weights) {
+    double total = 0;
+    for (const float e : w.input_energy) {
+      EXPECT_GE(e, 0.0f);
+      total += e;
+    }
+    EXPECT_GT(total, 0.0) << w.name;
+    EXPECT_TRUE(std::isfinite(w.layer_gain) && w.layer_gain > 0.0) << w.name;
+  }
+}
+
+TEST(MeasureSensitivity, ResultDoesNotDependOnBatchOrThreads) {
+  auto f = load_fixture();
+  if (!f) GTEST_SKIP() << "Fashion-MNIST (dataset-fashion-mnist) or the sample model is missing";
+  f->eval.batch_size = 64;
+  f->eval.threads = 1;
+  auto a = measure_sensitivity(f->model, {}, f->data, f->eval, 100);
+  f->eval.batch_size = 7;
+  f->eval.threads = 2;
+  auto b = measure_sensitivity(f->model, {}, f->data, f->eval, 100);
+  ASSERT_TRUE(a.is_ok() && b.is_ok());
+  for (std::size_t l = 0; l < a->weights.size(); ++l) {
+    EXPECT_EQ(a->weights[l].input_energy.size(), b->weights[l].input_energy.size());
+    for (std::size_t j = 0; j < a->weights[l].input_energy.size(); ++j) {
+      EXPECT_NEAR(a->weights[l].input_energy[j], b->weights[l].input_energy[j],
+                  1e-5 * a->weights[l].input_energy[j] + 1e-9);
+    }
+    EXPECT_NEAR(a->weights[l].layer_gain, b->weights[l].layer_gain, 1e-4 * a->weights[l].layer_gain);
+  }
+}
+
+TEST(MeasureSensitivity, BadArgumentsAreErrors) {
+  auto f = load_fixture();
+  if (!f) GTEST_SKIP() << "Fashion-MNIST (dataset-fashion-mnist) or the sample model is missing";
+  auto r = measure_sensitivity(f->model, {}, f->data, f->eval, 0);
+  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
+  Dataset empty = f->data;
+  empty.labels.clear();
+  empty.pixels.clear();
+  r = measure_sensitivity(f->model, {}, empty, f->eval, 10);
+  EXPECT_EQ(r.status().code(), ErrorCode::kBadDataset);
+  EvalOptions bad = f->eval;
+  bad.preprocess.std = {0.0};
+  r = measure_sensitivity(f->model, {}, f->data, bad, 10);
+  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
+  WeightSelection none;
+  none.include = {"no_such_tensor"};
+  r = measure_sensitivity(f->model, none, f->data, f->eval, 10);
+  EXPECT_EQ(r.status().code(), ErrorCode::kNothingToDo);
+}
+
+}  // namespace
+}  // namespace dcz
