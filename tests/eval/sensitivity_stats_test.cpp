@@ -5,12 +5,14 @@
 
 #include <cmath>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "dcz/dataset.h"
 #include "dcz/eval.h"
 #include "dcz/onnx_model.h"
 #include "dcz/rate_quantize.h"
 #include "eval/test_files.h"
+#include "support/tool_runner.h"
 
 namespace dcz {
 namespace {
@@ -115,6 +117,33 @@ TEST(MeasureSensitivity, BadArgumentsAreErrors) {
   none.include = {"no_such_tensor"};
   r = measure_sensitivity(f->model, none, f->data, f->eval, 10);
   EXPECT_EQ(r.status().code(), ErrorCode::kNothingToDo);
+}
+
+TEST(MeasureSensitivity, QuantizeToolCalibratesOnData) {
+  const std::string fashion = "/usr/share/datasets/fashion-mnist";
+  if (!std::filesystem::exists(fashion + "/train-images-idx3-ubyte.gz")) {
+    GTEST_SKIP() << "Fashion-MNIST (dataset-fashion-mnist) is missing";
+  }
+  test::ScratchDir dir;
+  const std::string model = (test::source_dir() / "samples/lenet300100.onnx").string();
+  const std::string data =
+      "idx:" + fashion + "/train-images-idx3-ubyte.gz," + fashion + "/train-labels-idx1-ubyte.gz";
+  auto r = testing::run_tool("dcz-quantize",
+                             "'" + model + "' -o q.onnx --method rate --lambda 1e-5 --data '" + data +
+                                 "' --scale 0.00392156862745098 --calibration 50 --json -",
+                             dir.path(), {.work_dir = dir.path()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["weighted"], true);
+  EXPECT_EQ(j["calibration_samples"], 50);
+  EXPECT_NE(j["layers"][0]["gain"], 1.0);
+  EXPECT_TRUE(std::filesystem::exists(dir / "q.onnx"));
+  // A dataset that cannot be read writes nothing: I/O error, exit 3.
+  r = testing::run_tool("dcz-quantize",
+                        "'" + model + "' -o q2.onnx --method rate --lambda 1e-5 --data idx:missing,missing",
+                        dir.path(), {.work_dir = dir.path()});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "q2.onnx"));
 }
 
 }  // namespace

@@ -46,5 +46,8 @@ endif()
 if(TARGET dcz_eval)
   dcz_gtest(rate_sensitivity_test
     SOURCES eval/sensitivity_stats_test.cpp
-    LIBS dcz_eval)
+    LIBS dcz_eval nlohmann_json::nlohmann_json)
+  if(TARGET dcz-quantize)
+    add_dependencies(rate_sensitivity_test dcz-quantize)
+  endif()
 endif()

@@ -16,3 +16,7 @@ add_dependencies(test_quantize_tool dcz-quantize)
 dcz_gtest(test_rate_quantize
   SOURCES quantize/rate_quantize_test.cpp quantize/rate_model_test.cpp quantize/test_data.cpp
   LIBS dcz dcz_test_support onnx_proto)
+dcz_gtest(test_rate_quantize_tool
+  SOURCES quantize/rate_tool_test.cpp
+  LIBS dcz dcz_test_support onnx_proto)
+add_dependencies(test_rate_quantize_tool dcz-quantize)

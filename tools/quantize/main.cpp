@@ -1,6 +1,10 @@
 // dcz-quantize: stage 2 of Deep Compression. Clusters each selected weight tensor's nonzero
-// values into at most 2^bits shared values (k-means) and writes plain ONNX of the same types.
+// values into at most 2^bits shared values (k-means), or with --method rate quantizes them
+// rate-aware (dcz/rate_quantize.h), optionally weighted by statistics measured on calibration
+// data; writes plain ONNX of the same types.
+#include <cctype>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <map>
 
@@ -9,17 +13,35 @@
 #include "dcz/file_io.h"
 #include "dcz/onnx_model.h"
 #include "dcz/quantize.h"
+#include "dcz/rate_quantize.h"
+#ifdef DCZ_QUANTIZE_CALIBRATION
+#include "dcz/dataset.h"
+#include "dcz/eval.h"
+#endif
 
 namespace {
 
 constexpr const char* kTool = "dcz-quantize";
 using Clock = std::chrono::steady_clock;
 
+// --method rate and its calibration data.
+struct RateArgs {
+  bool enabled = false;
+  double lambda = 0.0;
+  bool keep_biases = false;
+  std::string data;
+  std::size_t calibration = 1000;
+  double scale = 1.0;
+  std::vector<double> mean{0.0}, std{1.0};
+  std::size_t batch = 100;
+};
+
 struct Args {
-  std::string input, output, recipe, json;
+  std::string input, output, recipe, json, method = "lloyd";
   std::optional<unsigned> bits;
   bool force = false, quiet = false, external_data = false;
   dcz::QuantizeOptions options;
+  RateArgs rate;
 };
 
 double seconds_since(Clock::time_point start) {
@@ -71,6 +93,81 @@ dcz::Status check_paths(const Args& a, const std::filesystem::path& out) {
   return dcz::Status::ok();
 }
 
+// The sensitivity statistics of --data, measured on the model before it is quantized.
+dcz::Result<std::optional<dcz::SensitivityStats>> calibrate(const dcz::OnnxModel& model,
+                                                            const Args& a) {
+  if (a.rate.data.empty()) return std::optional<dcz::SensitivityStats>();
+#ifdef DCZ_QUANTIZE_CALIBRATION
+  DCZ_ASSIGN_OR_RETURN(dcz::DatasetSpec spec, dcz::parse_dataset_spec(a.rate.data));
+  dcz::DatasetLoadOptions load;
+  load.limit = a.rate.calibration;
+  DCZ_ASSIGN_OR_RETURN(dcz::Dataset data, dcz::load_dataset(spec, load));
+  dcz::EvalOptions eval;
+  eval.preprocess = {a.rate.scale, a.rate.mean, a.rate.std};
+  eval.batch_size = a.rate.batch;
+  eval.threads = a.options.kmeans.threads;
+  DCZ_ASSIGN_OR_RETURN(dcz::SensitivityStats stats,
+                       dcz::measure_sensitivity(model, a.options.selection, data, eval,
+                                                a.rate.calibration));
+  return std::optional<dcz::SensitivityStats>(std::move(stats));
+#else
+  (void)model;
+  return dcz::make_error(dcz::ErrorCode::kUnsupported,
+                         "--data needs dcz_eval (OpenCV dnn), which this build does not include");
+#endif
+}
+
+// --method rate: check, calibrate, quantize, write.
+int run_rate(const Args& a, dcz::OnnxModel& model, const std::filesystem::path& out) {
+  auto stats = calibrate(model, a);
+  if (!stats) return dcz::cli::report(kTool, stats.status());
+  dcz::RateQuantizeOptions o;
+  o.lambda = a.rate.lambda;
+  o.selection = a.options.selection;
+  o.sensitivity = *stats ? &**stats : nullptr;
+  o.biases = !a.rate.keep_biases;
+  o.threads = a.options.kmeans.threads;
+  auto report = dcz::rate_quantize_model(model, o);
+  if (!report) return dcz::cli::report(kTool, report.status());
+  if (auto s = write_model(model, a, out); !s) return dcz::cli::report(kTool, s);
+  if (!a.quiet) std::fputs(dcz::format_rate_report_text(*report).c_str(), stderr);
+  if (!a.json.empty()) {
+    if (auto s = write_text(a.json, dcz::format_rate_report_json(*report)); !s) {
+      return dcz::cli::report(kTool, s);
+    }
+  }
+  return dcz::cli::kExitOk;
+}
+
+// Options of one method used with the other are usage errors.
+dcz::Status check_method(const Args& a, const CLI::App& app) {
+  const auto given = [&](const char* name) { return app.count(name) > 0; };
+  if (!a.rate.enabled) {
+    for (const char* name : {"--lambda", "--data", "--calibration", "--keep-biases"}) {
+      if (given(name)) {
+        return dcz::make_error(dcz::ErrorCode::kInvalidArgument,
+                               std::string(name) + " needs --method rate");
+      }
+    }
+    return dcz::Status::ok();
+  }
+  if (!given("--lambda")) {
+    return dcz::make_error(dcz::ErrorCode::kInvalidArgument, "--method rate needs --lambda");
+  }
+  if (!(a.rate.lambda > 0.0) || !std::isfinite(a.rate.lambda)) {
+    return dcz::make_error(dcz::ErrorCode::kInvalidArgument,
+                           "--lambda must be a finite number > 0");
+  }
+  for (const char* name : {"--bits", "--conv-bits", "--fc-bits", "--recipe", "--init", "--seed",
+                           "--max-iterations", "--tolerance"}) {
+    if (given(name)) {
+      return dcz::make_error(dcz::ErrorCode::kInvalidArgument,
+                             std::string(name) + " does not apply to --method rate");
+    }
+  }
+  return dcz::Status::ok();
+}
+
 int run(Args& a) {
   const std::filesystem::path out = a.output.empty()
                                         ? dcz::cli::default_output(a.input, ".quantized.onnx")
@@ -86,6 +183,7 @@ int run(Args& a) {
   auto model = load_input(a.input);
   if (!model) return dcz::cli::report(kTool, model.status());
   const double load_seconds = seconds_since(start);
+  if (a.rate.enabled) return run_rate(a, *model, out);
   auto report = dcz::quantize_model(*model, a.options);
   if (!report) return dcz::cli::report(kTool, report.status());
   report->seconds_load = load_seconds;
@@ -124,12 +222,30 @@ int main(int argc, char** argv) {
   app.add_option(
       "--recipe", a.recipe,
       "JSON recipe with per-layer \"bits\" (defaults \"conv_bits\"/\"fc_bits\"/\"bits\")");
-  const std::map<std::string, dcz::KMeansMethod> methods{{"lloyd", dcz::KMeansMethod::kLloyd},
-                                                         {"optimal", dcz::KMeansMethod::kOptimal}};
-  app.add_option("--method", a.options.kmeans.method,
-                 "lloyd (the paper) or optimal (exact 1-D k-means, O(k·n), slower)")
-      ->transform(CLI::CheckedTransformer(methods, CLI::ignore_case))
+  app.add_option("--method", a.method,
+                 "lloyd (the paper), optimal (exact 1-D k-means, O(k·n), slower) or rate "
+                 "(entropy-constrained: distortion + lambda × bits, see --lambda)")
+      ->check(CLI::IsMember({"lloyd", "optimal", "rate"}, CLI::ignore_case))
       ->default_str("lloyd");
+  app.add_option("--lambda", a.rate.lambda,
+                 "rate: the trade-off, > 0 (larger: fewer bits, more error); with --data the "
+                 "error is the predicted mean squared change of the logits");
+  app.add_flag("--keep-biases", a.rate.keep_biases,
+               "rate: leave the selected layers' biases as they are");
+  app.add_option("--data", a.rate.data,
+                 "rate: calibration data weighting each error by its layer's input energy and "
+                 "measured gain: idx:IMAGES,LABELS | cifar:FILE | npy:INPUTS,LABELS");
+  app.add_option("--calibration", a.rate.calibration,
+                 "rate: calibration samples, spread evenly over --data")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--scale", a.rate.scale, "rate: pixel scale, as in dcz-eval")->capture_default_str();
+  app.add_option("--mean", a.rate.mean, "rate: mean, one value or one per channel")->delimiter(',');
+  app.add_option("--std", a.rate.std, "rate: standard deviation, one value or one per channel")
+      ->delimiter(',');
+  app.add_option("--batch", a.rate.batch, "rate: calibration samples per forward pass")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   const std::map<std::string, dcz::KMeansInit> inits{
       {"linear", dcz::KMeansInit::kLinear},
       {"density", dcz::KMeansInit::kDensity},
@@ -156,5 +272,9 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", a.quiet, "no report on stderr");
   dcz::cli::add_version_flag(app);
   if (auto code = dcz::cli::parse(app, argc, argv)) return *code;
+  for (char& c : a.method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  a.rate.enabled = a.method == "rate";
+  a.options.kmeans.method = a.method == "optimal" ? dcz::KMeansMethod::kOptimal : dcz::KMeansMethod::kLloyd;
+  if (auto s = check_method(a, app); !s) return dcz::cli::report(kTool, s);
   return dcz::cli::run(kTool, [&] { return run(a); });
 }
