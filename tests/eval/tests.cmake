@@ -5,6 +5,7 @@ if(TARGET dcz_eval)
   dcz_gtest(eval_test
     SOURCES eval/dataset_test.cpp eval/engine_test.cpp eval/real_data_test.cpp
             eval/sensitivity_test.cpp eval/samples_test.cpp eval/cli_test.cpp
+            eval/tradeoff_search_test.cpp
     LIBS dcz_eval ZLIB::ZLIB nlohmann_json::nlohmann_json)
 endif()
 

@@ -1,0 +1,322 @@
+// search_tradeoff: the chosen file is within budget on the search data, it is the smallest
+// feasible candidate evaluated (also when accuracy is not monotone in t), the search is
+// deterministic and bounded, and bad budgets are refused.
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "dcz/codec.h"
+#include "dcz/tradeoff_search.h"
+#include "eval/test_files.h"
+
+namespace dcz {
+namespace {
+
+namespace fs = std::filesystem;
+
+// --- A synthetic family on tiny_mlp.onnx (logits_k = pixel_k + 0.1 × pixel_3 + b_k), where the
+// number of errors is set exactly: class-0 samples have pixel 0 = 1..50, and a bias b_0 = −d
+// makes the d − 1 of them below d wrong (ties go to class 0). 50 more samples are of classes 1
+// and 2 and stay right. So correct = 100 − (d − 1) for d in 1..51.
+
+Dataset synthetic_dataset() {
+  Dataset d;
+  d.name = "synthetic";
+  d.sample_shape = {1, 2, 2};
+  for (int i = 0; i < 100; ++i) {
+    std::uint8_t px[4] = {0, 0, 0, 0};
+    int label = i < 50 ? 0 : 1 + i % 2;
+    px[label] = static_cast<std::uint8_t>(i < 50 ? i + 1 : 100);
+    d.pixels.insert(d.pixels.end(), px, px + 4);
+    d.labels.push_back(label);
+  }
+  return d;
+}
+
+OnnxModel tiny_model() {
+  auto m = OnnxModel::load(test::eval_data("tiny_mlp.onnx"));
+  EXPECT_TRUE(m.is_ok()) << m.status().to_string();
+  return std::move(m).value();
+}
+
+// The family whose candidate at t loses damage(t) − 1 samples and weighs size(t) bytes (the
+// "file" is a stand-in: the search only measures its size).
+TradeoffFamily synthetic_family(std::function<int(double)> damage, std::function<std::uint64_t(double)> size,
+                                double t_min = 1, double t_start = 4, double t_max = 64) {
+  TradeoffFamily f;
+  f.parameter = "t";
+  f.t_min = t_min;
+  f.t_start = t_start;
+  f.t_max = t_max;
+  f.build = [damage, size](double t) -> Result<TradeoffCandidate> {
+    OnnxModel m = tiny_model();
+    for (std::size_t i = 0; i < m.tensor_count(); ++i) {
+      if (m.tensor(i).name != "b") continue;
+      float b0 = -static_cast<float>(damage(t));
+      std::memcpy(m.mutable_tensor_bytes(i).data(), &b0, sizeof b0);
+    }
+    return TradeoffCandidate{std::move(m), std::vector<std::uint8_t>(size(t), 0)};
+  };
+  return f;
+}
+
+TradeoffSearchOptions synthetic_options(double max_drop = 5) {
+  TradeoffSearchOptions o;
+  o.max_drop = max_drop;  // 5 points of 100 samples: at most 5 lost, so damage <= 6 is feasible
+  o.eval.batch_size = 16;
+  o.eval.threads = 1;
+  return o;
+}
+
+std::uint64_t size_falling(double t) { return static_cast<std::uint64_t>(std::llround(100000 / t)); }
+
+// The properties every result must have, whatever the family.
+void expect_sound(const TradeoffSearchResult& r, const TradeoffSearchOptions& o) {
+  const TradeoffSearchReport& rep = r.report;
+  EXPECT_LE(rep.evaluations.size(), o.max_evaluations);
+  EXPECT_EQ(rep.allowed_drop, static_cast<std::uint64_t>(std::floor(o.max_drop / 100 * rep.samples + 1e-9)));
+  ASSERT_EQ(rep.best.has_value(), r.best.has_value());
+  std::optional<std::uint64_t> smallest;
+  for (const TradeoffEvaluation& e : rep.evaluations) {
+    EXPECT_EQ(e.feasible, e.correct + rep.allowed_drop >= rep.baseline_correct) << e.t;
+    if (e.feasible && (!smallest || e.bytes < *smallest)) smallest = e.bytes;
+  }
+  EXPECT_EQ(rep.best.has_value(), smallest.has_value());
+  if (!rep.best) return;
+  const TradeoffEvaluation& best = rep.evaluations[*rep.best];
+  EXPECT_TRUE(best.feasible);
+  EXPECT_EQ(best.bytes, *smallest);
+  EXPECT_EQ(r.best->encoded.size(), best.bytes);
+  for (std::size_t i = 0; i < *rep.best; ++i) {
+    if (rep.evaluations[i].feasible) {
+      EXPECT_GT(rep.evaluations[i].bytes, best.bytes) << "ties: the earlier wins";
+    }
+  }
+}
+
+TEST(TradeoffSearch, MonotoneFamilyConvergesToTheBudgetBoundary) {
+  // damage = floor(t): feasible exactly for t < 7; the file shrinks with t.
+  auto family = synthetic_family([](double t) { return static_cast<int>(std::floor(t)); }, size_falling);
+  TradeoffSearchOptions o = synthetic_options();
+  o.tolerance = 0.01;
+  o.max_evaluations = 30;
+  auto r = search_tradeoff(tiny_model(), synthetic_dataset(), family, o);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  expect_sound(*r, o);
+  EXPECT_EQ(r->report.samples, 100u);
+  EXPECT_EQ(r->report.baseline_correct, 100u);
+  EXPECT_EQ(r->report.allowed_drop, 5u);
+  ASSERT_TRUE(r->report.best);
+  const TradeoffEvaluation& best = r->report.evaluations[*r->report.best];
+  EXPECT_LT(best.t, 7.0);
+  EXPECT_GT(best.t, 7.0 / 1.01);
+  EXPECT_EQ(best.correct, 100u - (static_cast<std::uint64_t>(best.t) - 1));
+  // The measured count is the model's: a fresh evaluation of the chosen model agrees.
+  auto recount = count_top1_correct(r->best->model, synthetic_dataset(), o.eval);
+  ASSERT_TRUE(recount.is_ok());
+  EXPECT_EQ(*recount, best.correct);
+  // Bracketing from t = 4 went up (feasible) and stopped at the first infeasible t.
+  EXPECT_EQ(r->report.evaluations[0].t, 4.0);
+  EXPECT_TRUE(r->report.evaluations[0].feasible);
+  EXPECT_EQ(r->report.evaluations[1].t, 16.0);
+  EXPECT_FALSE(r->report.evaluations[1].feasible);
+}
+
+TEST(TradeoffSearch, NonMonotoneAccuracyNeverReturnsAnInfeasibleCandidate) {
+  // Feasible below 7 and again in [20, 30); the file is smallest at the (infeasible) large t, and
+  // in [20, 30) it is smaller than anywhere below 7.
+  auto damage = [](double t) { return t < 7 || (t >= 20 && t < 30) ? 1 : 40; };
+  auto family = synthetic_family(damage, size_falling, 1, 24, 64);
+  TradeoffSearchOptions o = synthetic_options();
+  auto r = search_tradeoff(tiny_model(), synthetic_dataset(), family, o);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  expect_sound(*r, o);
+  ASSERT_TRUE(r->report.best);
+  const TradeoffEvaluation& best = r->report.evaluations[*r->report.best];
+  EXPECT_GE(best.t, 20.0);
+  EXPECT_LT(best.t, 30.0);
+  bool some_smaller_infeasible = false;
+  for (const auto& e : r->report.evaluations) some_smaller_infeasible |= !e.feasible && e.bytes < best.bytes;
+  EXPECT_TRUE(some_smaller_infeasible);
+
+  // Sizes that are not monotone either: the smallest feasible file wins, not the largest t.
+  auto bumpy = [](double t) -> std::uint64_t { return t < 3 ? 500 : 1000; };
+  auto r2 = search_tradeoff(tiny_model(), synthetic_dataset(), synthetic_family(damage, bumpy, 1, 2, 64), o);
+  ASSERT_TRUE(r2.is_ok()) << r2.status().to_string();
+  expect_sound(*r2, o);
+  ASSERT_TRUE(r2->report.best);
+  EXPECT_EQ(r2->report.evaluations[*r2->report.best].bytes, 500u);
+}
+
+TEST(TradeoffSearch, NothingWithinBudgetGivesNoCandidate) {
+  auto family = synthetic_family([](double) { return 40; }, size_falling);
+  TradeoffSearchOptions o = synthetic_options();
+  auto r = search_tradeoff(tiny_model(), synthetic_dataset(), family, o);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  expect_sound(*r, o);
+  EXPECT_FALSE(r->report.best);
+  EXPECT_FALSE(r->best);
+  // It went down to t_min and stopped there.
+  EXPECT_EQ(r->report.evaluations.back().t, 1.0);
+}
+
+TEST(TradeoffSearch, EverythingWithinBudgetStopsAtTheTopOfTheRange) {
+  auto family = synthetic_family([](double) { return 1; }, size_falling);
+  TradeoffSearchOptions o = synthetic_options();
+  auto r = search_tradeoff(tiny_model(), synthetic_dataset(), family, o);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  expect_sound(*r, o);
+  ASSERT_TRUE(r->report.best);
+  EXPECT_EQ(r->report.evaluations[*r->report.best].t, 64.0);
+  EXPECT_EQ(r->report.evaluations.back().t, 64.0);
+}
+
+TEST(TradeoffSearch, EvaluationCountIsBounded) {
+  auto family = synthetic_family([](double t) { return static_cast<int>(std::floor(t)); }, size_falling);
+  for (unsigned bound : {1u, 2u, 3u, 5u}) {
+    TradeoffSearchOptions o = synthetic_options();
+    o.max_evaluations = bound;
+    o.tolerance = 1e-9;  // would bisect forever without the bound
+    std::size_t reported = 0;
+    o.on_evaluation = [&](const TradeoffEvaluation&) { ++reported; };
+    auto r = search_tradeoff(tiny_model(), synthetic_dataset(), family, o);
+    ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+    expect_sound(*r, o);
+    EXPECT_EQ(r->report.evaluations.size(), bound);
+    EXPECT_EQ(reported, bound);  // every evaluation is reported
+  }
+}
+
+TEST(TradeoffSearch, BadBudgetsAndOptionsAreInvalidArguments) {
+  auto family = synthetic_family([](double) { return 1; }, size_falling);
+  for (double budget : {0.0, -0.5, 100.5, std::numeric_limits<double>::quiet_NaN(),
+                        std::numeric_limits<double>::infinity()}) {
+    auto r = search_tradeoff(tiny_model(), synthetic_dataset(), family, synthetic_options(budget));
+    ASSERT_FALSE(r.is_ok()) << budget;
+    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument) << budget;
+  }
+  TradeoffSearchOptions o = synthetic_options();
+  o.max_evaluations = 0;
+  EXPECT_EQ(search_tradeoff(tiny_model(), synthetic_dataset(), family, o).status().code(),
+            ErrorCode::kInvalidArgument);
+  o = synthetic_options();
+  o.bracket_factor = 1;
+  EXPECT_EQ(search_tradeoff(tiny_model(), synthetic_dataset(), family, o).status().code(),
+            ErrorCode::kInvalidArgument);
+  TradeoffFamily reversed = family;
+  reversed.t_start = 100;  // above t_max
+  EXPECT_EQ(search_tradeoff(tiny_model(), synthetic_dataset(), reversed, synthetic_options()).status().code(),
+            ErrorCode::kInvalidArgument);
+  Dataset empty = synthetic_dataset();
+  empty.pixels.clear();
+  empty.labels.clear();
+  EXPECT_EQ(search_tradeoff(tiny_model(), empty, family, synthetic_options()).status().code(),
+            ErrorCode::kBadDataset);
+}
+
+TEST(TradeoffSearch, DataThatDoesNotFitTheModelIsAShapeMismatch) {
+  auto family = synthetic_family([](double) { return 1; }, size_falling);
+  Dataset wrong = synthetic_dataset();
+  wrong.sample_shape = {1, 4, 1, 1};  // rank 4 against the model's [N, 1, 2, 2]
+  auto r = search_tradeoff(tiny_model(), wrong, family, synthetic_options());
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kShapeMismatch) << r.status().to_string();
+}
+
+// --- The classic Deep Compression family on the LeNet-300-100 sample and 1,000 Fashion-MNIST
+// test images.
+
+struct LeNetCase {
+  OnnxModel model;
+  Dataset data;
+};
+
+std::optional<LeNetCase> lenet_case() {
+  const fs::path model = test::source_dir() / "samples/lenet300100.onnx";
+  const fs::path fashion = "/usr/share/datasets/fashion-mnist";
+  if (!fs::exists(model) || !fs::exists(fashion)) return std::nullopt;
+  auto m = OnnxModel::load(model);
+  DatasetLoadOptions load;
+  load.limit = 1000;
+  auto d = load_dataset({DatasetSpec::Kind::kIdx, fashion / "t10k-images-idx3-ubyte.gz",
+                         fashion / "t10k-labels-idx1-ubyte.gz"}, load);
+  EXPECT_TRUE(m.is_ok() && d.is_ok());
+  if (!m.is_ok() || !d.is_ok()) return std::nullopt;
+  return LeNetCase{std::move(m).value(), std::move(d).value()};
+}
+
+Result<TradeoffSearchResult> classic_search(const LeNetCase& c, unsigned threads) {
+  ClassicFamilyOptions f;
+  f.threads = threads;
+  TradeoffSearchOptions o;
+  o.max_drop = 1.0;
+  o.max_evaluations = 8;
+  o.eval.preprocess.scale = 1.0 / 255;
+  o.eval.threads = threads;
+  return search_tradeoff(c.model, c.data, classic_tradeoff_family(c.model, f), o);
+}
+
+TEST(TradeoffSearch, ClassicPathOnLeNet300100IsWithinBudgetSmallestAndDeterministic) {
+  auto c = lenet_case();
+  if (!c) GTEST_SKIP() << "no samples/lenet300100.onnx or Fashion-MNIST (Debian dataset-fashion-mnist)";
+  auto r = classic_search(*c, 1);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  TradeoffSearchOptions bound;
+  bound.max_drop = 1.0;
+  bound.max_evaluations = 8;
+  expect_sound(*r, bound);
+  ASSERT_TRUE(r->report.best);
+  EXPECT_EQ(r->report.allowed_drop, 10u);
+  EXPECT_EQ(r->report.reference_bytes, dense_tensor_bytes(c->model));
+  // The budget was really exercised: some candidate was over it.
+  bool some_over = false;
+  for (const auto& e : r->report.evaluations) some_over |= !e.feasible;
+  EXPECT_TRUE(some_over);
+
+  // What the file holds is what was measured: decode it and evaluate it independently.
+  auto decoded = decode_model(r->best->encoded, "best.dcz");
+  ASSERT_TRUE(decoded.is_ok()) << decoded.status().to_string();
+  auto onnx = decoded->serialize();
+  ASSERT_TRUE(onnx.is_ok());
+  EvalOptions eval;
+  eval.preprocess.scale = 1.0 / 255;
+  auto report = evaluate_models({EvalModel{"best", *onnx}}, c->data, eval);
+  ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+  const TradeoffEvaluation& best = r->report.evaluations[*r->report.best];
+  EXPECT_EQ(report->models[0].top1_correct, best.correct);
+  EXPECT_LE(r->report.baseline_correct, best.correct + 10);
+  // Pruned for real (without retraining, 90 % at t = 10 is far over budget; measured: t ≈ 2.6).
+  EXPECT_GT(best.t, 1.5);
+
+  // Same evaluations and the same file with another thread count.
+  auto again = classic_search(*c, 2);
+  ASSERT_TRUE(again.is_ok()) << again.status().to_string();
+  ASSERT_EQ(again->report.evaluations.size(), r->report.evaluations.size());
+  for (std::size_t i = 0; i < r->report.evaluations.size(); ++i) {
+    EXPECT_EQ(again->report.evaluations[i].t, r->report.evaluations[i].t);
+    EXPECT_EQ(again->report.evaluations[i].bytes, r->report.evaluations[i].bytes);
+    EXPECT_EQ(again->report.evaluations[i].correct, r->report.evaluations[i].correct);
+  }
+  EXPECT_EQ(again->report.baseline_correct, r->report.baseline_correct);
+  ASSERT_TRUE(again->best);
+  EXPECT_TRUE(again->best->encoded == r->best->encoded);
+}
+
+TEST(TradeoffSearch, ReportsListEveryEvaluation) {
+  auto family = synthetic_family([](double t) { return static_cast<int>(std::floor(t)); }, size_falling);
+  TradeoffSearchOptions o = synthetic_options();
+  auto r = search_tradeoff(tiny_model(), synthetic_dataset(), family, o);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  std::string text = format_tradeoff_text(r->report);
+  std::string json = format_tradeoff_json(r->report);
+  for (std::size_t i = 0; i < r->report.evaluations.size(); ++i) {
+    std::string bytes = std::to_string(r->report.evaluations[i].bytes);
+    EXPECT_NE(text.find(bytes), std::string::npos) << bytes;
+    EXPECT_NE(json.find("\"bytes\": " + bytes), std::string::npos) << bytes;
+  }
+  EXPECT_NE(text.find("<- smallest within budget"), std::string::npos);
+  EXPECT_NE(json.find("\"best\": " + std::to_string(*r->report.best)), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dcz
