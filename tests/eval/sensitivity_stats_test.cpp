@@ -65,6 +65,12 @@ TEST(MeasureSensitivity, FirstLayerEnergiesAreTheMeanSquaredPixels) {
     const double expected = sum / kSamples;
     EXPECT_NEAR(fc1.input_energy[j], expected, 1e-6 * expected + 1e-12) << "pixel " << j;
   }
+  // The fully connected layer's E[x xᵀ]: symmetric, its diagonal the energies.
+  ASSERT_EQ(fc1.input_gram.size(), 784u * 784u);
+  for (std::size_t j = 0; j < 784; ++j) {
+    EXPECT_NEAR(fc1.input_gram[j * 784 + j], fc1.input_energy[j], 1e-6 * fc1.input_energy[j] + 1e-12);
+    EXPECT_EQ(fc1.input_gram[j * 784 + (j * 7 + 3) % 784], fc1.input_gram[((j * 7 + 3) % 784) * 784 + j]);
+  }
   // Deeper layers read ReLU outputs: non-negative activations, some energy.
   EXPECT_EQ(stats->weights[1].input_energy.size(), 300u);
   EXPECT_EQ(stats->weights[2].input_energy.size(), 100u);

@@ -52,7 +52,14 @@ struct WeightSensitivity {
   // o reads input channel (o / (out_channels / groups)) · (in_channels / groups) + c.
   std::uint32_t groups = 1;
   double layer_gain = 1.0;          // output-loss sensitivity of this layer (measured, see below)
+  // K × K row-major E[x xᵀ] of a fully connected layer's K input features (empty otherwise, or
+  // when K > kMaxGramInputs). With it the quantizer feeds each input column's error forward onto
+  // the columns not yet quantized (Optimal Brain Surgeon / GPTQ), which the diagonal cannot do.
+  std::vector<double> input_gram;
 };
+
+// The largest input width whose second-moment matrix is measured (memory K² doubles, time K³).
+inline constexpr std::size_t kMaxGramInputs = 4096;
 
 struct SensitivityStats {
   std::vector<WeightSensitivity> weights;
@@ -85,6 +92,10 @@ struct RateTensorOptions {
   std::uint32_t input_axis = 1;
   std::uint32_t groups = 1;
   double gain = 1.0;
+  // K × K E[x xᵀ] of the input features of a rank-2 weight (K = dims[input_axis]): selects the
+  // error-feedback path (values stay on the uniform grid; `refine` does not apply). Falls back to
+  // the diagonal path when the matrix is not positive definite.
+  std::span<const double> input_gram;
   // False stops after the uniform grid: every value is exactly level · Δ rounded to the dtype.
   bool refine = true;
   unsigned threads = 1;  // Δ candidates are searched concurrently; never changes the result
@@ -114,7 +125,8 @@ struct RateTensorStats {
 // reconstruction value of its level (level 0: +0). Errors (the tensor is then unchanged):
 // kInvalidArgument for λ ≤ 0 or not finite, a byte count that is not dims × dtype size, an
 // input_energy whose size does not match dims[input_axis] × groups, an axis out of range, a
-// negative or non-finite energy or gain; kUnsupported for a non-float dtype or a NaN / Inf element
+// negative or non-finite energy or gain, an input_gram that is not K × K finite values of a rank-2
+// tensor; kUnsupported for a non-float dtype or a NaN / Inf element
 // (the message names `name` and the element index).
 Result<RateTensorStats> rate_quantize_tensor(DType dtype, std::span<std::uint8_t> bytes,
                                              std::span<const std::int64_t> dims,

@@ -18,9 +18,20 @@ namespace {
 // Σ x² per input channel of one layer, and how many values each channel summed.
 struct EnergySum {
   std::vector<double> sum;
+  std::vector<double> gram;  // upper triangle of Σ x xᵀ, for flat fully connected inputs
+  bool want_gram = false;
   std::uint64_t rows = 0;  // per channel
   bool valid = true;
 };
+
+void add_gram(const float* x, std::size_t k, std::vector<double>& gram) {
+  for (std::size_t i = 0; i < k; ++i) {
+    const double xi = x[i];
+    if (xi == 0.0) continue;  // ReLU outputs are often zero
+    double* row = gram.data() + i * k;
+    for (std::size_t j = i; j < k; ++j) row[j] += xi * x[j];
+  }
+}
 
 // Adds `count` samples of a blob whose per-sample dims are `dims`. Conv: dims[0] is the channel
 // axis, averaged over positions. Gemm / MatMul: a flat sample of `channels` features, or a last
@@ -36,8 +47,11 @@ void accumulate(const float* data, std::size_t count, const std::vector<int>& di
   }
   if (!e.valid) return;
   const std::size_t rows = elements / channels;
+  if (e.want_gram && rows != 1) e.want_gram = false;
+  if (e.want_gram && e.gram.empty()) e.gram.assign(channels * channels, 0.0);
   for (std::size_t s = 0; s < count; ++s) {
     const float* x = data + s * elements;
+    if (e.want_gram) add_gram(x, channels, e.gram);
     for (std::size_t i = 0; i < elements; ++i) {
       const std::size_t c = conv ? i / rows : i % channels;
       e.sum[c] += static_cast<double>(x[i]) * x[i];
@@ -131,10 +145,9 @@ void read_blobs(BlobReader& reader, const CalibrationBatch& batch,
 
 }  // namespace
 
-Result<std::vector<std::vector<float>>> measure_input_energies(const EvalModel& model,
-                                                               const OnnxModel& onnx,
-                                                               const std::vector<WeightLayer>& layers,
-                                                               const CalibrationBatch& batch) {
+Result<std::vector<InputStats>> measure_input_energies(const EvalModel& model, const OnnxModel& onnx,
+                                                       const std::vector<WeightLayer>& layers,
+                                                       const CalibrationBatch& batch) {
   std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(model.onnx.data()),
                                       model.onnx.size());
   DCZ_ASSIGN_OR_RETURN(ModelSignature signature, read_model_signature(bytes, model.name));
@@ -149,6 +162,8 @@ Result<std::vector<std::vector<float>>> measure_input_energies(const EvalModel& 
     }
     const TensorInfo& w = onnx.tensor(layer.weight.tensor_index);
     sums[l].sum.assign(static_cast<std::size_t>(w.dims[layer.input_axis]) * layer.groups, 0.0);
+    sums[l].want_gram = layer.weight.op_type != "Conv" && w.dims.size() == 2 &&
+                        sums[l].sum.size() <= kMaxGramInputs;
     if (layer.input == signature.input.name) continue;
     layer_blob[l] = layer.input_node.empty() ? "onnx_output!" + layer.input
                                              : "onnx_node!" + layer.input_node;
@@ -184,14 +199,21 @@ Result<std::vector<std::vector<float>>> measure_input_energies(const EvalModel& 
     return make_error(ErrorCode::kEngineFailed,
                       model.name + ": OpenCV dnn failed reading the layer inputs: " + e.msg);
   }
-  std::vector<std::vector<float>> energies(layers.size());
+  std::vector<InputStats> stats(layers.size());
   for (std::size_t l = 0; l < layers.size(); ++l) {
     if (!sums[l].valid || sums[l].rows == 0) continue;
-    for (const double s : sums[l].sum) {
-      energies[l].push_back(static_cast<float>(s / static_cast<double>(sums[l].rows)));
+    const double n = static_cast<double>(sums[l].rows);
+    for (const double s : sums[l].sum) stats[l].energy.push_back(static_cast<float>(s / n));
+    if (!sums[l].want_gram || sums[l].gram.empty()) continue;
+    const std::size_t k = sums[l].sum.size();
+    stats[l].gram.resize(k * k);
+    for (std::size_t i = 0; i < k; ++i) {
+      for (std::size_t j = i; j < k; ++j) {
+        stats[l].gram[i * k + j] = stats[l].gram[j * k + i] = sums[l].gram[i * k + j] / n;
+      }
     }
   }
-  return energies;
+  return stats;
 }
 
 }  // namespace dcz::eval

@@ -47,14 +47,15 @@ Result<SensitivityStats> measure_sensitivity(const OnnxModel& model,
     DCZ_ASSIGN_OR_RETURN(Engine engine, Engine::create(runnable));
     DCZ_TRY(engine.check_sample_shape(batch.sample_shape));
   }
-  DCZ_ASSIGN_OR_RETURN(std::vector<std::vector<float>> energies,
+  DCZ_ASSIGN_OR_RETURN(std::vector<eval::InputStats> inputs,
                        eval::measure_input_energies(runnable, model, layers, batch));
   SensitivityStats stats;
   stats.samples = batch.count;
   for (std::size_t l = 0; l < layers.size(); ++l) {
     WeightSensitivity s;
     s.name = layers[l].weight.name;
-    s.input_energy = std::move(energies[l]);
+    s.input_energy = std::move(inputs[l].energy);
+    s.input_gram = std::move(inputs[l].gram);
     s.input_axis = layers[l].input_axis;
     s.groups = layers[l].groups;
     stats.weights.push_back(std::move(s));

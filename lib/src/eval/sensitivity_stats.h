@@ -20,13 +20,18 @@ struct CalibrationBatch {
   std::size_t batch_size = 100;
 };
 
-// E[x_j²] of each layer's input per input channel (layer.input: the graph input, or a node output
-// read back from OpenCV dnn). An entry stays empty when the input cannot be read or its shape does
-// not match the weight; the quantizer then weights that layer's elements equally.
-Result<std::vector<std::vector<float>>> measure_input_energies(const EvalModel& model,
-                                                               const OnnxModel& onnx,
-                                                               const std::vector<WeightLayer>& layers,
-                                                               const CalibrationBatch& batch);
+// Per layer: E[x_j²] of its input per input channel (layer.input: the graph input, or a node
+// output read back from OpenCV dnn), and for a fully connected layer with at most
+// kMaxGramInputs features the whole E[x xᵀ]. An entry stays empty when the input cannot be read
+// or its shape does not match the weight; the quantizer then weights that layer's elements
+// equally.
+struct InputStats {
+  std::vector<float> energy;
+  std::vector<double> gram;  // K × K row-major, or empty
+};
+Result<std::vector<InputStats>> measure_input_energies(const EvalModel& model, const OnnxModel& onnx,
+                                                       const std::vector<WeightLayer>& layers,
+                                                       const CalibrationBatch& batch);
 
 // The gain of each layer: mean squared change of the logits per unit of weighted noise energy
 // Σ h_i n_i², for Gaussian noise n_i = σ z_i / √h_i in that layer's weights alone.

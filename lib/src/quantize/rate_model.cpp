@@ -81,6 +81,7 @@ Result<RateQuantizeReport> rate_quantize_model(OnnxModel& model, const RateQuant
       o.input_axis = s->input_axis;
       o.groups = s->groups;
       o.gain = s->layer_gain;
+      o.input_gram = s->input_gram;
     }
     DCZ_TRY(quantize_one(model, layer.weight.tensor_index, layer.weight.name, layer.weight.op_type,
                          false, o, report));
@@ -88,6 +89,7 @@ Result<RateQuantizeReport> rate_quantize_model(OnnxModel& model, const RateQuant
       // A bias is a weight on a constant input of energy 1, with the layer's gain.
       RateTensorOptions b = o;
       b.input_energy = {};
+      b.input_gram = {};
       DCZ_TRY(quantize_one(model, layer.bias_tensor, model.tensor(layer.bias_tensor).name,
                            layer.weight.op_type, true, b, report));
     }

@@ -5,9 +5,11 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 #include "dcz/rate_quantize.h"
 #include "quantize/float_codec.h"
+#include "quantize/rate_feedback.h"
 #include "quantize/parallel.h"
 #include "quantize/rate_importance.h"
 #include "quantize/rate_levels.h"
@@ -170,16 +172,53 @@ Trial search_step(const Weights& x, double lambda, unsigned threads) {
 }
 
 
+// The error-feedback path (rate_feedback.h); nullopt when H is not positive definite.
+std::optional<Trial> feedback_trial(const Weights& x, const RateTensorOptions& o,
+                                    std::span<const std::int64_t> dims) {
+  FeedbackProblem p;
+  p.w = x.w;
+  p.inputs = static_cast<std::size_t>(dims[o.input_axis]);
+  p.outputs = x.w.size() / p.inputs;
+  p.input_axis_last = o.input_axis == 1;
+  p.gram = o.input_gram;
+  p.gain = o.gain;
+  p.lambda = o.lambda;
+  p.dtype_bits = x.dtype_bits;
+  p.min_step = std::max(std::ldexp(x.max_abs, -kMaxLevelBits), std::ldexp(x.max_abs, 2 - x.mantissa_bits));
+  p.threads = o.threads;
+  FeedbackResult r;
+  if (!feedback_quantize(p, r)) return std::nullopt;
+  Trial t;
+  t.step = r.step;
+  t.table = std::move(r.table);
+  t.levels = std::move(r.levels);
+  t.counts = std::move(r.counts);
+  t.distortion = r.distortion;
+  t.bits = r.bits;
+  t.used = r.used;
+  t.cost = r.cost;
+  return t;
+}
+
 }  // namespace
 
 // Runs the whole search on decoded weights and returns the chosen trial (shared by every dtype).
 template <class Codec>
-Trial quantize_weights(const Weights& x, const RateTensorOptions& o) {
+Trial quantize_weights(const Weights& x, const RateTensorOptions& o,
+                       std::span<const std::int64_t> dims) {
   const auto round = [](double v) {
     const auto bits = Codec::nearest(v);
     if (Codec::is_zero(bits)) return static_cast<double>(Codec::decode(Codec::smallest_subnormal(v < 0)));
     return static_cast<double>(Codec::decode(bits));
   };
+  if (!o.input_gram.empty()) {
+    if (auto t = feedback_trial(x, o, dims)) {
+      for (std::size_t k = 0; k < t->table.recon.size(); ++k) {
+        if (t->table.lo + static_cast<std::int64_t>(k) != 0) t->table.recon[k] = round(t->table.recon[k]);
+      }
+      return std::move(*t);
+    }
+  }
   Trial best = search_step(x, o.lambda, o.threads);
   // The grid values as the dtype stores them (Δ ≥ 4 ulp of max|w|, so they stay distinct).
   for (std::size_t k = 0; k < best.table.recon.size(); ++k) {
@@ -230,6 +269,18 @@ Status check_options(const RateTensorOptions& o, std::span<const std::int64_t> d
   }
   if (!(o.gain >= 0.0) || !std::isfinite(o.gain)) {
     return make_error(ErrorCode::kInvalidArgument, where + "layer gain must be finite and >= 0");
+  }
+  if (!o.input_gram.empty()) {
+    const bool fits = dims.size() == 2 && o.input_axis < 2 && o.groups == 1 &&
+                      o.input_gram.size() == static_cast<std::uint64_t>(dims[o.input_axis]) *
+                                                 static_cast<std::uint64_t>(dims[o.input_axis]);
+    if (!fits) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        where + "input_gram must be K × K for the input axis of a rank-2 tensor");
+    }
+    for (const double g : o.input_gram) {
+      if (!std::isfinite(g)) return make_error(ErrorCode::kInvalidArgument, where + "input_gram is not finite");
+    }
   }
   if (o.input_energy.empty()) return Status::ok();
   if (o.groups == 0 || o.input_axis >= dims.size() || (o.groups > 1 && o.input_axis != 1)) {
@@ -305,7 +356,7 @@ Result<RateTensorStats> run(std::span<std::uint8_t> bytes, std::span<const std::
   s.zeros_after = s.zeros_before;
   if (x.max_abs == 0.0) return s;  // all zero: nothing to code but zeros
   x.a = quantize::rate::element_importance(o, dims, x.w.size());
-  const Trial t = quantize::rate::quantize_weights<Codec>(x, o);
+  const Trial t = quantize::rate::quantize_weights<Codec>(x, o, dims);
   store_levels<Codec>(x, t, bytes, s);
   s.step = t.step;
   s.levels_used = t.used;

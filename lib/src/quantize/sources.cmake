@@ -9,6 +9,7 @@ list(APPEND DCZ_CORE_SOURCES
   src/quantize/tensor_quantize.cpp
   src/quantize/rate_levels.cpp
   src/quantize/rate_tensor.cpp
+  src/quantize/rate_feedback.cpp
 )
 # Model-level quantization and its report: the ONNX layer.
 list(APPEND DCZ_ONNX_SOURCES
