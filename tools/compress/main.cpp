@@ -1,6 +1,7 @@
 // dcz-compress: the whole Deep Compression pipeline in one process — prune, quantize (weight
 // sharing), encode — with the paper's defaults, then the per-stage table of the file it wrote.
 // Each stage is also its own tool (dcz-prune, dcz-quantize, dcz-encode) for fine-tuning between.
+// With --max-drop it searches the smallest file within an accuracy budget (search_mode.cpp).
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -8,6 +9,8 @@
 #include "common/cli_app.h"
 #include "common/encode_options.h"
 #include "common/selection_options.h"
+#include "compress/args.h"
+#include "compress/io.h"
 #include "dcz/codec.h"
 #include "dcz/container.h"
 #include "dcz/file_io.h"
@@ -21,19 +24,7 @@ namespace {
 
 constexpr const char* kTool = "dcz-compress";
 using Clock = std::chrono::steady_clock;
-
-struct Args {
-  std::string input, output, recipe, json;
-  std::optional<double> quality, sparsity, global_sparsity;
-  bool normalize = false, no_prune = false, no_quantize = false;
-  std::optional<unsigned> bits;
-  unsigned conv_bits = 8, fc_bits = 5;
-  std::string method = "lloyd", init = "linear";
-  bool force = false, quiet = false, verbose = false;
-  unsigned threads = 0;
-  dcz::WeightSelection selection;
-  dcz::EncodeOptions encode;
-};
+using dcz::compress::Args;
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -67,7 +58,6 @@ int run(const Args& a) {
   const std::filesystem::path out =
       a.output.empty() ? dcz::cli::default_output(a.input, ".dcz") : std::filesystem::path(a.output);
   if (auto s = dcz::cli::check_output(out, a.force, a.input); !s) return dcz::cli::report(kTool, s);
-  std::error_code ec;
   std::optional<dcz::Recipe> recipe;
   if (!a.recipe.empty()) {
     auto r = dcz::load_recipe(a.recipe);
@@ -77,10 +67,7 @@ int run(const Args& a) {
   auto policy = prune_policy(a, recipe);
   if (!policy) return dcz::cli::report(kTool, policy.status());
 
-  auto model = a.input == "-" ? [] {
-    auto in = dcz::InputFile::open("-");
-    return in ? dcz::OnnxModel::parse(in->bytes(), {}, "<stdin>") : dcz::Result<dcz::OnnxModel>(in.status());
-  }() : dcz::OnnxModel::load(a.input);
+  auto model = dcz::compress::load_input_model(a.input);
   if (!model) return dcz::cli::report(kTool, model.status());
   const double t_load = since(t0);
 
@@ -107,7 +94,12 @@ int run(const Args& a) {
     q.conv_index_bits = a.encode.conv_gap_bits;
     q.fc_index_bits = a.encode.fc_gap_bits;
     q.kmeans.threads = a.threads;
-    auto m = dcz::parse_kmeans_method(a.method);
+    if (a.method == "rate") {
+      return dcz::cli::report(kTool, dcz::make_error(dcz::ErrorCode::kInvalidArgument,
+                                                     "--method rate needs --max-drop and --data (the search "
+                                                     "picks lambda); dcz-quantize --method rate takes a fixed --lambda"));
+    }
+    auto m = dcz::parse_kmeans_method(a.method == "classic" ? "lloyd" : a.method);
     auto i = dcz::parse_kmeans_init(a.init);
     if (!m) return dcz::cli::report(kTool, m.status());
     if (!i) return dcz::cli::report(kTool, i.status());
@@ -145,18 +137,12 @@ int run(const Args& a) {
   auto inspected = dcz::inspect_container(*c);
   if (!inspected) return dcz::cli::report(kTool, inspected.status());
   std::optional<dcz::InspectReport> report = std::move(inspected).value();
-  if (a.input != "-") report->original_bytes = std::filesystem::file_size(a.input, ec);
+  report->original_bytes = dcz::compress::input_file_size(a.input);
   if (!a.json.empty() && report) {
     std::string j = "{\n\"prune\": " + (pruned ? dcz::prune_report_json(*pruned) : "null\n") +
                     ",\n\"quantize\": " + (quantized ? dcz::quantize_report_json(*quantized) : "null\n") +
                     ",\n\"file\": " + dcz::format_inspect_json(*report) + "}\n";
-    dcz::OutputFile::Options fo;
-    fo.binary = false;
-    fo.inputs = {a.input};
-    auto jf = dcz::OutputFile::create(a.json, fo);
-    if (!jf) return dcz::cli::report(kTool, jf.status());
-    if (auto s = jf->write(j); !s) return dcz::cli::report(kTool, s);
-    if (auto s = jf->commit(); !s) return dcz::cli::report(kTool, s);
+    if (auto s = dcz::compress::write_text_file(a.json, j, a.input); !s) return dcz::cli::report(kTool, s);
   }
   if (!a.quiet) {
     if (a.verbose && pruned) std::fputs(dcz::format_prune_report(*pruned).c_str(), stderr);
@@ -168,6 +154,38 @@ int run(const Args& a) {
   return dcz::cli::kExitOk;
 }
 
+// Search mode: the smallest file within --max-drop points of top-1 on --data (dcz_eval, OpenCV).
+void add_search_options(CLI::App& app, dcz::compress::SearchArgs& s) {
+  auto* g = app.add_option_group("accuracy budget (search the smallest file instead of the settings above)");
+  auto* max_drop = g->add_option("--max-drop", s.max_drop,
+                                 "Top-1 points the file may lose on --data; writes the smallest file within it");
+  auto* data = g->add_option("--data", s.data, "Search data: idx:IMAGES,LABELS | cifar:FILE | npy:INPUTS,LABELS");
+  max_drop->needs(data);
+  data->needs(max_drop);
+  g->add_option("--limit", s.limit, "Search on N samples spread over the data (0: all)")->needs(max_drop);
+  g->add_option("--scale", s.scale, "Preprocessing as dcz-eval: x = (pixel * scale - mean) / std")->needs(max_drop);
+  g->add_option("--mean", s.mean, "Mean, one value or one per channel")->delimiter(',')->needs(max_drop);
+  g->add_option("--std", s.std, "Standard deviation, one value or one per channel")->delimiter(',')->needs(max_drop);
+  g->add_option("--batch", s.batch, "Samples per forward pass")->check(CLI::PositiveNumber)->needs(max_drop);
+  g->add_option("--calibration-data", s.calibration_data, "rate: sensitivity data (default: the search data)")
+      ->needs(max_drop);
+  g->add_option("--calibration", s.calibration, "rate: calibration samples (0: no weighting, plain squared error)")
+      ->check(CLI::NonNegativeNumber)->needs(max_drop)->capture_default_str();
+  g->add_option("--max-evaluations", s.max_evaluations, "Candidates to build and evaluate at most")
+      ->check(CLI::PositiveNumber)->needs(max_drop)->capture_default_str();
+  g->add_option("--tolerance", s.tolerance, "Stop bisecting when t_high / t_low <= 1 + tolerance")
+      ->check(CLI::PositiveNumber)->needs(max_drop)->capture_default_str();
+}
+
+int search([[maybe_unused]] const Args& a) {
+#ifdef DCZ_COMPRESS_SEARCH
+  return dcz::compress::run_search(kTool, a);
+#else
+  return dcz::cli::report(kTool, dcz::make_error(dcz::ErrorCode::kUnsupported,
+                                                 "--max-drop needs dcz_eval (OpenCV); this build has DCZ_BUILD_EVAL=OFF"));
+#endif
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -175,7 +193,10 @@ int main(int argc, char** argv) {
                "entropy-code, in one run, and show what each stage bought. Defaults follow the\n"
                "paper: 90 % of each layer's weights pruned, 8-bit codebooks for conv and 5-bit for\n"
                "fully connected layers, 8/5-bit relative indices. No retraining happens: measure\n"
-               "accuracy with dcz-eval, or run the stages one by one and fine-tune in between.",
+               "accuracy with dcz-eval, or run the stages one by one and fine-tune in between.\n"
+               "With --max-drop P --data SPEC it searches instead: the smallest file whose top-1\n"
+               "accuracy on the data is at most P points below the input's (rate-aware quantizer\n"
+               "by default, or --method classic), with the log of every candidate evaluated.",
                kTool};
   Args a;
   app.add_option("input", a.input, "ONNX model, or - for stdin")->required();
@@ -194,10 +215,15 @@ int main(int argc, char** argv) {
   q->add_option("--bits", a.bits, "codebook bits for every layer, 1..16")->check(CLI::Range(1, 16));
   q->add_option("--conv-bits", a.conv_bits, "bits for conv layers")->check(CLI::Range(1, 16))->capture_default_str();
   q->add_option("--fc-bits", a.fc_bits, "bits for other layers")->check(CLI::Range(1, 16))->capture_default_str();
-  q->add_option("--method", a.method, "k-means: lloyd or optimal")->capture_default_str();
+  q->add_option("--method", a.method,
+                "k-means: lloyd or optimal; with --max-drop: rate (the default there: the rate-aware "
+                "quantizer, lambda searched) or classic (global pruning searched, then k-means: "
+                "lloyd, optimal or classic = lloyd)")
+      ->capture_default_str();
   q->add_option("--init", a.init, "Lloyd init: linear, density, random, kmeans++")->capture_default_str();
   q->add_flag("--no-quantize", a.no_quantize, "skip weight sharing");
   dcz::cli::add_encode_options(*app.add_option_group("encoding (stage 3)"), a.encode);
+  add_search_options(app, a.search);
   app.add_option("--json", a.json, "write the prune, quantize and file reports as JSON to FILE (- = stdout)");
   app.add_option("--threads", a.threads, "worker threads (0 = all cores); output is identical")->capture_default_str();
   app.add_flag("-v,--verbose", a.verbose, "also print the prune and quantize reports");
@@ -205,5 +231,6 @@ int main(int argc, char** argv) {
   app.footer("Exit codes: 0 ok, 1 usage, 2 invalid input, 3 I/O error, 4 cannot process.");
   dcz::cli::add_version_flag(app);
   if (auto code = dcz::cli::parse(app, argc, argv)) return *code;
-  return dcz::cli::run(kTool, [&] { return run(a); });
+  a.method_given = app.count("--method") > 0;
+  return dcz::cli::run(kTool, [&] { return a.search.max_drop ? search(a) : run(a); });
 }
