@@ -353,33 +353,36 @@ class Reader {
   }
 
   Status read_entry(le::BoundedReader& r, std::uint64_t index, TensorEntry& e) {
-    const std::string who = "tensor entry " + std::to_string(index);
+    // Built only for a message or an annotation: this runs once per tensor of every decode.
+    const auto who = [index] { return "tensor entry " + std::to_string(index); };
     e.entry_offset = r.absolute();
     std::uint32_t entry_size = 0, rank = 0, name_size = 0, params_size = 0, reserved = 0;
     std::uint8_t dtype = 0, rep = 0, stream_count = 0;
     if (!r.u32(entry_size) || !r.u8(dtype) || !r.u8(rep) || !r.u8(e.flags) ||
         !r.u8(stream_count) || !r.u32(rank) || !r.u32(name_size) || !r.u32(params_size) ||
         !r.u32(reserved) || !r.u64(e.byte_size)) {
-      return err(ErrorCode::kTruncated, who + tat(e.entry_offset) + ": TENS ends inside it");
+      return err(ErrorCode::kTruncated, who() + tat(e.entry_offset) + ": TENS ends inside it");
     }
-    ann_.row(e.entry_offset, fmt::kTensorEntryFixedSize, "entry",
-             "dtype " + std::to_string(dtype) + " rep " + std::to_string(rep) + " streams " +
-                 std::to_string(stream_count) + " rank " + std::to_string(rank),
-             who + " (size " + std::to_string(entry_size) + ", byte_size " +
-                 std::to_string(e.byte_size) + ")");
+    if (ann_.active()) {
+      ann_.row(e.entry_offset, fmt::kTensorEntryFixedSize, "entry",
+               "dtype " + std::to_string(dtype) + " rep " + std::to_string(rep) + " streams " +
+                   std::to_string(stream_count) + " rank " + std::to_string(rank),
+               who() + " (size " + std::to_string(entry_size) + ", byte_size " +
+                   std::to_string(e.byte_size) + ")");
+    }
     const auto dt = dtype_from_int(dtype);
-    if (!dt) return err(ErrorCode::kBadTensorEntry, who + tat(e.entry_offset + 4) + ": unknown dtype " + std::to_string(dtype));
+    if (!dt) return err(ErrorCode::kBadTensorEntry, who() + tat(e.entry_offset + 4) + ": unknown dtype " + std::to_string(dtype));
     e.dtype = *dt;
     if (rep > static_cast<std::uint8_t>(Representation::kSparseCodebook)) {
-      return err(ErrorCode::kBadTensorEntry, who + tat(e.entry_offset + 5) + ": unknown representation " + std::to_string(rep));
+      return err(ErrorCode::kBadTensorEntry, who() + tat(e.entry_offset + 5) + ": unknown representation " + std::to_string(rep));
     }
     e.representation = static_cast<Representation>(rep);
     if ((e.flags & fmt::kTensorFlagsReservedMask) || reserved != 0) {
-      return err(ErrorCode::kReservedBitSet, who + tat(e.entry_offset) + ": reserved bits set");
+      return err(ErrorCode::kReservedBitSet, who() + tat(e.entry_offset) + ": reserved bits set");
     }
     if (stream_count == 0 || stream_count > fmt::kMaxStreamsPerTensor || rank > fmt::kMaxRank ||
         name_size > fmt::kMaxNameLength || params_size > fmt::kMaxParamsSize) {
-      return err(ErrorCode::kBadSize, who + tat(e.entry_offset) +
+      return err(ErrorCode::kBadSize, who() + tat(e.entry_offset) +
                                           ": stream_count, rank, name_size or params_size over its limit");
     }
     const std::uint64_t v1_size = fmt::kTensorEntryFixedSize + 8ull * rank + name_size +
@@ -387,7 +390,7 @@ class Reader {
     const bool exact = c_.header.version_minor == fmt::kVersionMinor;
     if (entry_size < v1_size || (exact && entry_size != v1_size) ||
         entry_size - fmt::kTensorEntryFixedSize > r.remaining()) {
-      return err(ErrorCode::kBadSize, who + tat(e.entry_offset) + ": entry_size " +
+      return err(ErrorCode::kBadSize, who() + tat(e.entry_offset) + ": entry_size " +
                                           std::to_string(entry_size) + " does not match its fields");
     }
     std::uint64_t elements = 1;
@@ -396,7 +399,7 @@ class Reader {
       (void)r.u64(v);  // cannot fail: entry_size was checked against remaining()
       const auto dim = static_cast<std::int64_t>(v);
       if (dim < 0 || (dim > 0 && elements > UINT64_MAX / static_cast<std::uint64_t>(dim))) {
-        return err(ErrorCode::kBadTensorEntry, who + tat(r.absolute() - 8) + ": dimension " +
+        return err(ErrorCode::kBadTensorEntry, who() + tat(r.absolute() - 8) + ": dimension " +
                                                    std::to_string(dim) + " negative or overflowing");
       }
       elements *= static_cast<std::uint64_t>(dim);
@@ -414,14 +417,14 @@ class Reader {
     }
     const std::size_t esize = dtype_size(e.dtype);
     if (esize != 0 && (elements > UINT64_MAX / esize || elements * esize != e.byte_size)) {
-      return err(ErrorCode::kBadTensorEntry, who + " '" + e.name + "'" + tat(e.entry_offset + 24) +
+      return err(ErrorCode::kBadTensorEntry, who() + " '" + e.name + "'" + tat(e.entry_offset + 24) +
                                                  ": byte_size " + std::to_string(e.byte_size) +
                                                  " is not elements x element size");
     }
-    for (std::uint8_t k = 0; k < stream_count; ++k) DCZ_TRY(read_stream(r, who, e));
+    for (std::uint8_t k = 0; k < stream_count; ++k) DCZ_TRY(read_stream(r, index, e));
     return r.skip(entry_size - v1_size)
                ? Status::ok()
-               : err(ErrorCode::kTruncated, who + ": TENS ends inside it");
+               : err(ErrorCode::kTruncated, who() + ": TENS ends inside it");
   }
 
   static std::string dims_text(const std::vector<std::int64_t>& dims) {
@@ -430,24 +433,27 @@ class Reader {
     return s + "]";
   }
 
-  Status read_stream(le::BoundedReader& r, const std::string& who, TensorEntry& e) {
+  Status read_stream(le::BoundedReader& r, std::uint64_t index, TensorEntry& e) {
+    const auto who = [index] { return "tensor entry " + std::to_string(index); };
     const std::uint64_t off = r.absolute();
     StreamDescriptor d;
     std::uint8_t role = 0, coding = 0;
     std::uint32_t reserved = 0;
     (void)(r.u8(role) && r.u8(coding) && r.u16(d.param) && r.u32(reserved) && r.u64(d.offset) &&
            r.u64(d.size) && r.u64(d.decoded_size));
-    ann_.row(off, fmt::kStreamDescriptorSize, "stream",
-             "role " + std::to_string(role) + " coding " + std::to_string(coding) + " param " +
-                 std::to_string(d.param),
-             "offset " + std::to_string(d.offset) + " size " + std::to_string(d.size) +
-                 " decoded " + std::to_string(d.decoded_size));
+    if (ann_.active()) {
+      ann_.row(off, fmt::kStreamDescriptorSize, "stream",
+               "role " + std::to_string(role) + " coding " + std::to_string(coding) + " param " +
+                   std::to_string(d.param),
+               "offset " + std::to_string(d.offset) + " size " + std::to_string(d.size) +
+                   " decoded " + std::to_string(d.decoded_size));
+    }
     if (role > static_cast<std::uint8_t>(StreamRole::kPositionExtra) ||
         coding > static_cast<std::uint8_t>(StreamCoding::kZstdSymbols)) {
-      return err(ErrorCode::kBadTensorEntry, who + " '" + e.name + "'" + tat(off) +
+      return err(ErrorCode::kBadTensorEntry, who() + " '" + e.name + "'" + tat(off) +
                                                  ": unknown stream role or coding");
     }
-    if (reserved != 0) return err(ErrorCode::kReservedBitSet, who + tat(off + 4) + ": stream reserved field set");
+    if (reserved != 0) return err(ErrorCode::kReservedBitSet, who() + tat(off + 4) + ": stream reserved field set");
     d.role = static_cast<StreamRole>(role);
     d.coding = static_cast<StreamCoding>(coding);
     e.streams.push_back(d);
@@ -462,13 +468,13 @@ class Reader {
     std::uint64_t end = 0;
     for (const TensorEntry& e : c_.tensors) {
       for (const StreamDescriptor& d : e.streams) {
-        const std::string who = "stream of tensor '" + e.name + "'";
+        const auto who = [&e] { return "stream of tensor '" + e.name + "'"; };
         if (d.size >= alignment_ && d.offset % alignment_ != 0) {
-          return err(ErrorCode::kBadAlignment, who + ": offset " + std::to_string(d.offset) +
+          return err(ErrorCode::kBadAlignment, who() + ": offset " + std::to_string(d.offset) +
                                                    " not a multiple of " + std::to_string(alignment_) + " for a stream of at least that size");
         }
         if (d.offset < end || d.offset > s.payload_size || d.size > s.payload_size - d.offset) {
-          return err(ErrorCode::kBadOffset, who + ": bytes " + std::to_string(d.offset) + ".." +
+          return err(ErrorCode::kBadOffset, who() + ": bytes " + std::to_string(d.offset) + ".." +
                                                 std::to_string(d.offset + d.size) +
                                                 " overlap or leave the DATA payload");
         }
