@@ -15,17 +15,28 @@
 // Names: initializers keep their name; sparse values take values.name, their indices
 // "<values name>/indices"; a Constant node's tensor takes the node's output name; any other
 // attribute tensor is "<node name>/<attr name>", or "<node name>/<attr name>[i]" in a list.
+#include <algorithm>
 #include <limits>
-#include <unordered_map>
+#include <string_view>
 #include <unordered_set>
+#include <utility>
 
 #include "onnx/onnx_model_impl.h"
 
 namespace dcz::onnx_internal {
 namespace {
 
-using UseMap = std::unordered_map<std::string, std::vector<TensorUse>>;
-using NameSet = std::unordered_set<std::string>;
+// A use is recorded as (node, input slot) under a view of the input name, both pointing into the
+// model, and becomes a TensorUse (two string copies) only for the names of tensors: most inputs
+// are activations, and copying theirs dominated parsing a skeleton.
+struct UseRef {
+  const onnx::NodeProto* node;
+  int input;
+};
+// Every use in node order, then stably sorted by name: one allocation for the whole graph, where
+// a hash map of vectors made two per distinct input name.
+using UseMap = std::vector<std::pair<std::string_view, UseRef>>;
+using NameSet = std::unordered_set<std::string_view>;
 
 // Names a subgraph defines itself; they shadow the same names of enclosing graphs.
 void add_defined_names(const onnx::GraphProto& g, NameSet& names) {
@@ -43,7 +54,7 @@ void add_node_uses(const onnx::NodeProto& node, const NameSet* shadowed, UseMap&
   for (int j = 0; j < node.input_size(); ++j) {
     const std::string& in = node.input(j);
     if (in.empty() || (shadowed && shadowed->contains(in))) continue;
-    uses[in].push_back(TensorUse{node.op_type(), node.name(), j});
+    uses.emplace_back(in, UseRef{&node, j});
   }
   auto visit_subgraph = [&](const onnx::GraphProto& g) {
     NameSet inner = shadowed ? *shadowed : NameSet{};
@@ -60,12 +71,20 @@ template <class Nodes>
 UseMap collect_uses(const Nodes& nodes) {
   UseMap uses;
   for (const auto& n : nodes) add_node_uses(n, nullptr, uses);
+  std::stable_sort(uses.begin(), uses.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
   return uses;
 }
 
 std::vector<TensorUse> uses_of(const UseMap& uses, const std::string& name) {
-  auto it = uses.find(name);
-  return it == uses.end() ? std::vector<TensorUse>{} : it->second;
+  const std::string_view key = name;
+  auto first = std::lower_bound(uses.begin(), uses.end(), key,
+                                [](const auto& u, std::string_view k) { return u.first < k; });
+  std::vector<TensorUse> out;
+  for (auto it = first; it != uses.end() && it->first == key; ++it) {
+    out.push_back(TensorUse{it->second.node->op_type(), it->second.node->name(), it->second.input});
+  }
+  return out;
 }
 
 std::string join_path(const std::string& parent, const std::string& child) {
@@ -118,6 +137,12 @@ class Enumerator {
   Status node(onnx::NodeProto& n, const std::string& path, const UseMap& uses) {
     const bool constant = is_constant_node(n) && n.output_size() > 0 && !n.output(0).empty();
     for (auto& a : *n.mutable_attribute()) {
+      // Most attributes (kernel shapes, strides, ...) hold no tensor and no graph: skip them
+      // before building any name.
+      if (!a.has_t() && a.tensors_size() == 0 && !a.has_sparse_tensor() &&
+          a.sparse_tensors_size() == 0 && !a.has_g() && a.graphs_size() == 0) {
+        continue;
+      }
       const std::string attr_path = n.name() + "/" + a.name();
       // A Constant's tensor is named after its output and used by that output's consumers.
       const std::string name = constant ? n.output(0) : attr_path;
