@@ -6,4 +6,5 @@ dcz_gtest(test_entropy
     entropy/sparse_roundtrip_test.cpp
     entropy/sparse_malformed_test.cpp
     entropy/sparse_accounting_test.cpp
+    entropy/sparse_decode_paths_test.cpp
   LIBS dcz_core)

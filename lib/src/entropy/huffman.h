@@ -39,5 +39,10 @@ Result<std::vector<std::uint8_t>> huffman_encode(std::span<const std::uint16_t> 
 // after the last code of a lane).
 Status huffman_decode(const StreamView& stream, std::uint32_t alphabet_size,
                       std::span<std::uint16_t> out);
+// Decodes two streams with the same result and errors as huffman_decode on a, then on b, but
+// interleaved where both are single-lane, which nearly doubles the speed on short streams.
+Status huffman_decode_pair(const StreamView& stream_a, std::uint32_t alphabet_a,
+                           std::span<std::uint16_t> out_a, const StreamView& stream_b,
+                           std::uint32_t alphabet_b, std::span<std::uint16_t> out_b);
 
 }  // namespace dcz::entropy

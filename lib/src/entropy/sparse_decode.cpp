@@ -10,6 +10,7 @@
 #include "entropy/bit_io.h"
 #include "entropy/codebook.h"
 #include "entropy/fixed_bits.h"
+#include "entropy/huffman.h"
 #include "entropy/positions.h"
 #include "entropy/sparse_codebook.h"
 #include "entropy/sparse_params.h"
@@ -117,9 +118,39 @@ Status check_symbol_counts(const SparseStreams& s, std::uint64_t element_count) 
   return Status::ok();
 }
 
+// The symbol streams of one tensor, decoded into per-thread buffers that are reused from tensor
+// to tensor (an allocation and a zeroing pass per stream cost more than decoding a small one).
 struct DecodedSymbols {
-  std::vector<std::uint16_t> indices;
-  std::vector<std::uint16_t> positions;  // empty for a packed bitmap, which is read in place
+  std::span<const std::uint16_t> indices;
+  std::span<const std::uint16_t> positions;  // empty for a packed bitmap, which is read in place
+};
+
+class SymbolScratch {
+ public:
+  std::span<std::uint16_t> indices(std::size_t n) { return take(indices_, n); }
+  std::span<std::uint16_t> positions(std::size_t n) { return take(positions_, n); }
+  // Buffers above this many symbols are freed after use rather than kept for the thread's life.
+  static constexpr std::size_t kKeepSymbols = std::size_t{1} << 20;
+  void trim() {
+    if (indices_.capacity() > kKeepSymbols) std::vector<std::uint16_t>().swap(indices_);
+    if (positions_.capacity() > kKeepSymbols) std::vector<std::uint16_t>().swap(positions_);
+  }
+
+ private:
+  static std::span<std::uint16_t> take(std::vector<std::uint16_t>& v, std::size_t n) {
+    if (v.size() < n) v.resize(n);
+    return {v.data(), n};
+  }
+  std::vector<std::uint16_t> indices_, positions_;
+};
+
+SymbolScratch& thread_scratch() {
+  thread_local SymbolScratch scratch;
+  return scratch;
+}
+
+struct ScratchTrim {
+  ~ScratchTrim() { thread_scratch().trim(); }
 };
 
 // A bitmap in fixed bits of width 1 is read in place, 64 elements per word, instead of being
@@ -130,21 +161,42 @@ bool is_packed_bitmap(const SparseStreams& s) {
          s.positions->decoded_size > 0;
 }
 
+// Both symbol streams Huffman-coded and nonempty (the usual case): they are decoded together.
+// Anything else goes through decode_symbol_stream, which also rejects what the pair would not
+// see (a nonzero Huffman param, bytes in a stream of no symbols).
+bool huffman_pair(const SparseStreams& s) {
+  auto plain = [](const StreamView& v) {
+    return v.coding == StreamCoding::kHuffman && v.param == 0 && v.decoded_size > 0;
+  };
+  return plain(*s.indices) && plain(*s.positions);
+}
+
 Result<DecodedSymbols> decode_symbols(const SparseStreams& s) {
   const std::uint32_t k = s.params.codebook_size;
   const bool paper = s.params.scheme == PositionScheme::kPaperGaps;
   std::uint32_t pos_alphabet = entropy::kBitmapAlphabetSize;
   if (paper) pos_alphabet = 1u << s.params.gap_bits;
   if (s.params.scheme == PositionScheme::kEscapeGaps) pos_alphabet = entropy::kEscapeAlphabetSize;
+  SymbolScratch& scratch = thread_scratch();
   DecodedSymbols d;
-  d.indices.resize(std::size_t(s.indices->decoded_size));
-  DCZ_TRY(entropy::decode_symbol_stream(*s.indices, paper ? k + 1 : k, d.indices));
+  const std::span<std::uint16_t> indices = scratch.indices(std::size_t(s.indices->decoded_size));
+  const std::uint32_t index_alphabet = paper ? k + 1 : k;
+  d.indices = indices;
   if (is_packed_bitmap(s)) {
+    DCZ_TRY(entropy::decode_symbol_stream(*s.indices, index_alphabet, indices));
     DCZ_TRY(entropy::fixed_bits_check_layout(*s.positions, s.positions->decoded_size));
     return d;
   }
-  d.positions.resize(std::size_t(s.positions->decoded_size));
-  DCZ_TRY(entropy::decode_symbol_stream(*s.positions, pos_alphabet, d.positions));
+  const std::span<std::uint16_t> positions =
+      scratch.positions(std::size_t(s.positions->decoded_size));
+  d.positions = positions;
+  if (huffman_pair(s)) {
+    DCZ_TRY(entropy::huffman_decode_pair(*s.indices, index_alphabet, indices, *s.positions,
+                                         pos_alphabet, positions));
+    return d;
+  }
+  DCZ_TRY(entropy::decode_symbol_stream(*s.indices, index_alphabet, indices));
+  DCZ_TRY(entropy::decode_symbol_stream(*s.positions, pos_alphabet, positions));
   return d;
 }
 
@@ -154,28 +206,34 @@ Status past_end(const StreamView& v, std::uint64_t entry, std::uint64_t element_
                           std::to_string(element_count) + " elements");
 }
 
-// Calls visit(position, index) for every nonzero in order, checking the positions.
+// Calls visit(position, index) for every nonzero in order, checking the positions. The walks take
+// the visitor by value: a local copy keeps its captures in registers, where one reached through a
+// reference would be reloaded after every store the visitor makes through a byte pointer.
 template <class Visit>
 Status walk_paper(const SparseStreams& s, const DecodedSymbols& d, std::uint64_t element_count,
-                  Visit&& visit) {
+                  Visit visit) {
   // The filler index is K; with K = 65536 no u16 symbol can be a filler.
   const std::uint32_t filler = s.params.codebook_size;
   const std::uint64_t max_gap = (std::uint64_t{1} << s.params.gap_bits) - 1;
   std::uint64_t pos = 0;
   std::uint64_t nonzeros = 0;
+  // Plain local pointers: the visitor stores through a byte pointer, which could alias anything
+  // reached through a reference, and would make the compiler reload them at every entry.
+  const std::uint16_t* const gaps = d.positions.data();
+  const std::uint16_t* const indices = d.indices.data();
   const std::size_t n = d.positions.size();
   for (std::size_t e = 0; e < n; ++e) {
-    const std::uint64_t gap = d.positions[e];
+    const std::uint64_t gap = gaps[e];
     if (gap >= element_count - pos) return past_end(*s.positions, e, element_count);
     pos += gap;
-    if (std::uint32_t(d.indices[e]) == filler) {
+    if (std::uint32_t(indices[e]) == filler) {
       if (gap != max_gap || e + 1 == n) {
         return stream_error(ErrorCode::kBadPositions, *s.positions, 0,
                             "filler entry " + std::to_string(e) +
                                 (gap != max_gap ? " has a gap below the maximum" : " ends the stream"));
       }
     } else {
-      visit(pos, d.indices[e]);
+      visit(pos, indices[e]);
       ++nonzeros;
     }
     ++pos;
@@ -190,20 +248,25 @@ Status walk_paper(const SparseStreams& s, const DecodedSymbols& d, std::uint64_t
 
 template <class Visit>
 Status walk_escape(const SparseStreams& s, const DecodedSymbols& d, std::uint64_t element_count,
-                   Visit&& visit) {
+                   Visit visit) {
   entropy::BitReader extra(s.extra->bytes);
   std::uint64_t pos = 0;
-  for (std::size_t i = 0; i < d.positions.size(); ++i) {
-    const std::uint16_t symbol = d.positions[i];
-    const std::uint64_t run =
-        entropy::escape_run(symbol, extra.get_wide(entropy::escape_extra_bits(symbol)));
-    if (extra.overran()) {
-      return stream_error(ErrorCode::kStreamEndedEarly, *s.extra, s.extra->bytes.size(),
-                          "extra bits of gap " + std::to_string(i) + " run past the stream");
+  const std::uint16_t* const symbols = d.positions.data();  // locals: see walk_paper
+  const std::uint16_t* const indices = d.indices.data();
+  const std::size_t n = d.positions.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint16_t symbol = symbols[i];
+    std::uint64_t run = symbol;
+    if (symbol >= entropy::kEscapeLiteralRuns) {  // literal runs (most of them) read no extra bits
+      run = entropy::escape_run(symbol, extra.get_wide(entropy::escape_extra_bits(symbol)));
+      if (extra.overran()) {
+        return stream_error(ErrorCode::kStreamEndedEarly, *s.extra, s.extra->bytes.size(),
+                            "extra bits of gap " + std::to_string(i) + " run past the stream");
+      }
     }
     if (run >= element_count - pos) return past_end(*s.positions, i, element_count);
     pos += run;
-    visit(pos, d.indices[i]);
+    visit(pos, indices[i]);
     ++pos;
   }
   if (!extra.at_clean_end()) {
@@ -227,7 +290,7 @@ Status bitmap_count_check(const SparseStreams& s, std::size_t marked, std::size_
 
 // Padding bits were checked to be zero, so no set bit lies past the tensor.
 template <class Visit>
-Status walk_packed_bitmap(const SparseStreams& s, const DecodedSymbols& d, Visit&& visit) {
+Status walk_packed_bitmap(const SparseStreams& s, const DecodedSymbols& d, Visit visit) {
   const std::span<const std::uint8_t> bits = s.positions->bytes;
   std::size_t next = 0;
   for (std::size_t byte = 0; byte < bits.size(); byte += 8) {
@@ -243,7 +306,7 @@ Status walk_packed_bitmap(const SparseStreams& s, const DecodedSymbols& d, Visit
 }
 
 template <class Visit>
-Status walk_bitmap(const SparseStreams& s, const DecodedSymbols& d, Visit&& visit) {
+Status walk_bitmap(const SparseStreams& s, const DecodedSymbols& d, Visit visit) {
   if (is_packed_bitmap(s)) return walk_packed_bitmap(s, d, visit);
   std::size_t next = 0;
   for (std::size_t pos = 0; pos < d.positions.size(); ++pos) {
@@ -265,12 +328,103 @@ Status walk(const SparseStreams& s, const DecodedSymbols& d, std::uint64_t eleme
   return Status::ok();
 }
 
+// The extra bits of escape gaps, read 8 bytes at a time where the stream has them (the general
+// BitReader reads a byte at a time). Past the end it reads zero bits; consumed() then exceeds
+// the stream, which the caller checks once at the end.
+class ExtraBits {
+ public:
+  explicit ExtraBits(std::span<const std::uint8_t> bytes) : data_(bytes.data()), size_(bytes.size()) {}
+  // bits <= 32
+  std::uint64_t get(unsigned bits) {
+    if (count_ < 32) refill();
+    const std::uint64_t v = buf_ & ((std::uint64_t{1} << bits) - 1);
+    buf_ >>= bits;
+    count_ -= bits;
+    return v;
+  }
+  std::uint64_t consumed() const { return std::uint64_t(next_) * 8 - count_; }
+
+ private:
+  void refill() {
+    if (next_ + 8 <= size_) {
+      buf_ |= entropy::load_le64(data_ + next_) << count_;
+      next_ += (63 - count_) >> 3;
+      count_ |= 56;
+      return;
+    }
+    while (count_ <= 56) {
+      const std::uint64_t byte = next_ < size_ ? data_[next_] : 0;
+      buf_ |= byte << count_;
+      ++next_;
+      count_ += 8;
+    }
+  }
+  const std::uint8_t* data_;
+  std::size_t size_;
+  std::size_t next_ = 0;
+  std::uint64_t buf_ = 0;
+  unsigned count_ = 0;
+};
+
+// Escape gaps straight into the output, without branches on the gap class (a literal run and an
+// escaped one alternate unpredictably). Returns false on anything unusual — a run past the
+// tensor, more than 32 extra bits, extra bits that overrun or leave bytes — and the caller then
+// runs the general walk, which finds and reports the exact problem.
+template <std::size_t kSize>
+bool scatter_escape_fast(const SparseStreams& s, const DecodedSymbols& d,
+                         const std::uint64_t* values, std::uint64_t element_count,
+                         std::uint8_t* out, bool zero_ahead) {
+  ExtraBits extra(s.extra->bytes);
+  // With zero_ahead the output is cleared a block at a time just ahead of the values, so each
+  // block is written while it is in L1 instead of once by memset and again, after eviction, here.
+  constexpr std::uint64_t kBlock = 16384 / kSize;  // elements
+  std::uint64_t zeroed = zero_ahead ? 0 : element_count;
+  const std::uint16_t* const symbols = d.positions.data();
+  const std::uint16_t* const indices = d.indices.data();
+  const std::size_t n = d.positions.size();
+  std::uint64_t pos = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const unsigned symbol = symbols[i];
+    const bool escaped = symbol >= entropy::kEscapeLiteralRuns;
+    const unsigned c = escaped ? symbol - entropy::kEscapeLiteralRuns : 0;  // class, as positions.h
+    const unsigned octave = 4 + c / 2;
+    const unsigned bits = escaped ? octave - 1 : 0;
+    if (bits > 32) return false;
+    const std::uint64_t low = extra.get(bits);
+    const std::uint64_t escape =
+        (std::uint64_t{1} << octave) | std::uint64_t(c & 1u) << (octave - 1) | low;
+    const std::uint64_t run = escaped ? escape : symbol;
+    if (run >= element_count - pos) return false;
+    pos += run;
+    while (pos >= zeroed) {
+      const std::uint64_t end = std::min(element_count, zeroed + kBlock);
+      std::memset(out + zeroed * kSize, 0, (end - zeroed) * kSize);
+      zeroed = end;
+    }
+    std::memcpy(out + pos * kSize, values + indices[i], kSize);  // little-endian: low bytes
+    ++pos;
+  }
+  if (zeroed < element_count) std::memset(out + zeroed * kSize, 0, (element_count - zeroed) * kSize);
+  const std::span<const std::uint8_t> bytes = s.extra->bytes;
+  const std::uint64_t used = extra.consumed();
+  if (used > std::uint64_t(bytes.size()) * 8 || (used + 7) / 8 != bytes.size()) return false;
+  return used % 8 == 0 || (bytes.back() >> (used % 8)) == 0;
+}
+
+// `out_is_zeroed`: see decode_sparse_codebook.
 template <std::size_t kSize>
 Status scatter(const SparseStreams& s, const DecodedSymbols& d,
                const std::vector<std::uint64_t>& codebook, std::uint64_t element_count,
-               std::uint8_t* out) {
-  return walk(s, d, element_count, [&](std::uint64_t pos, std::uint16_t index) {
-    std::memcpy(out + pos * kSize, &codebook[index], kSize);  // little-endian host: low bytes
+               std::uint8_t* out, bool out_is_zeroed) {
+  const std::uint64_t* const values = codebook.data();
+  if (s.params.scheme == PositionScheme::kEscapeGaps &&
+      scatter_escape_fast<kSize>(s, d, values, element_count, out, !out_is_zeroed)) {
+    return Status::ok();
+  }
+  // The general walk: clear everything first (also after a fast pass that stopped early).
+  if (element_count > 0 && !out_is_zeroed) std::memset(out, 0, element_count * kSize);
+  return walk(s, d, element_count, [out, values](std::uint64_t pos, std::uint16_t index) {
+    std::memcpy(out + pos * kSize, values + index, kSize);  // little-endian host: low bytes
   });
 }
 
@@ -299,13 +453,13 @@ Status decode_sparse_codebook(const EncodedTensorView& tensor, DType dtype,
   DCZ_ASSIGN_OR_RETURN(SparseStreams s, find_streams(tensor, dtype, element_count));
   DCZ_ASSIGN_OR_RETURN(std::vector<std::uint64_t> codebook, read_codebook(s, dtype));
   DCZ_TRY(check_symbol_counts(s, element_count));
+  const ScratchTrim trim;
   DCZ_ASSIGN_OR_RETURN(DecodedSymbols d, decode_symbols(s));
-  if (!out.empty() && !out_is_zeroed) std::memset(out.data(), 0, out.size());
   switch (value_size) {
-    case 1: return scatter<1>(s, d, codebook, element_count, out.data());
-    case 2: return scatter<2>(s, d, codebook, element_count, out.data());
-    case 4: return scatter<4>(s, d, codebook, element_count, out.data());
-    default: return scatter<8>(s, d, codebook, element_count, out.data());
+    case 1: return scatter<1>(s, d, codebook, element_count, out.data(), out_is_zeroed);
+    case 2: return scatter<2>(s, d, codebook, element_count, out.data(), out_is_zeroed);
+    case 4: return scatter<4>(s, d, codebook, element_count, out.data(), out_is_zeroed);
+    default: return scatter<8>(s, d, codebook, element_count, out.data(), out_is_zeroed);
   }
 }
 
@@ -314,6 +468,7 @@ Result<SparseAccounting> account_sparse_codebook(const EncodedTensorView& tensor
   DCZ_ASSIGN_OR_RETURN(SparseStreams s, find_streams(tensor, dtype, element_count));
   DCZ_ASSIGN_OR_RETURN(std::vector<std::uint64_t> codebook, read_codebook(s, dtype));
   DCZ_TRY(check_symbol_counts(s, element_count));
+  const ScratchTrim trim;
   DCZ_ASSIGN_OR_RETURN(DecodedSymbols d, decode_symbols(s));
 
   const unsigned b = s.params.gap_bits;
