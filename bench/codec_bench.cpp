@@ -6,7 +6,7 @@
 //  - Huffman streams vs their order-0 entropy plus table (stream header) cost;
 //  - speed: dcz decode of the .dcz vs protobuf parsing the dense .onnx it decodes to, and encode.
 //
-// usage: bench_codec [MODEL.onnx ...]   (default: samples/*.onnx and ../shared/models/*.onnx)
+// usage: bench_codec [--reps N] [--entropy auto|huffman|fixed|zstd] [MODEL.onnx ...]   (default: samples/*.onnx and ../shared/models/*.onnx)
 // Models are pruned to 90 % per layer and quantized with the paper's 8 / 5 bits first.
 #include <onnx/onnx_pb.h>
 
@@ -14,9 +14,11 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <queue>
 #include <vector>
 
@@ -89,6 +91,14 @@ PaperSize paper_pqh(std::span<const std::uint8_t> bytes, unsigned gap_bits) {
 
 double seconds(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
+int g_reps = 21;              // --reps N
+dcz::EncodeOptions g_encode;  // --entropy auto|huffman|fixed|zstd
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
 template <class F>
 double best_of(int runs, F&& f) {
   double best = 1e30;
@@ -127,7 +137,7 @@ void run_model(const fs::path& path) {
   }
 
   std::vector<std::uint8_t> file;
-  const double t_encode = best_of(1, [&] { file = std::move(dcz::encode_model(model, {})).value(); });
+  const double t_encode = best_of(1, [&] { file = std::move(dcz::encode_model(model, g_encode)).value(); });
   auto c = dcz::read_container(file, path.string());
   auto report = dcz::inspect_container(*c);
   std::uint64_t ours_weights = 0;
@@ -154,19 +164,29 @@ void run_model(const fs::path& path) {
     }
   }
 
-  // Decode speed vs protobuf parse of the dense model.
+  // Decode speed vs protobuf parse of the dense model, interleaved rep by rep so both see the
+  // same machine load (the machine may be shared), each side's median over the reps.
   auto dense = model.serialize();
   dcz::Result<dcz::OnnxModel> back = dcz::make_error(dcz::ErrorCode::kIo, "");
-  const double t_decode = best_of(5, [&] { back = dcz::decode_model(file, "bench"); });
   // A fresh message per parse, as when a runtime loads the model: reusing one would let protobuf
-  // keep its string buffers and skip the allocation every real load pays.
-  const double t_parse = best_of(5, [&] {
-    onnx::ModelProto proto;
-    proto.ParseFromString(*dense);
-  });
+  // keep its string buffers and skip the allocation every real load pays. Likewise every decode
+  // builds a fresh model; the previous one is destroyed outside the timed region on both sides.
+  std::vector<double> decode_times, parse_times;
+  for (int rep = 0; rep < g_reps + 1; ++rep) {  // rep 0 warms caches and the allocator
+    back = dcz::make_error(dcz::ErrorCode::kIo, "");
+    auto t = Clock::now();
+    back = dcz::decode_model(file, "bench");
+    if (rep > 0) decode_times.push_back(seconds(t));
+    auto proto = std::make_unique<onnx::ModelProto>();
+    t = Clock::now();
+    proto->ParseFromString(*dense);
+    if (rep > 0) parse_times.push_back(seconds(t));
+  }
+  const double t_decode = median(decode_times);
+  const double t_parse = median(parse_times);
   const bool exact = back.is_ok() && model.first_difference(*back).empty();
 
-  std::printf("%-28s %10zu %10zu %9.0f %9llu %6.3f  %7.3f  %8.2f %8.2f %6.1fx %8.2f  %s\n",
+  std::printf("%-28s %10zu %10zu %9.0f %9llu %6.3f  %7.3f  %8.3f %8.3f %6.2fx %8.2f  %s\n",
               path.filename().c_str(), dense->size(), file.size(), paper_bits / 8,
               static_cast<unsigned long long>(ours_weights), double(ours_weights) / (paper_bits / 8),
               huff_bound > 0 ? huff_stored / huff_bound : 0.0, 1e3 * t_decode, 1e3 * t_parse,
@@ -178,7 +198,20 @@ void run_model(const fs::path& path) {
 
 int main(int argc, char** argv) {
   std::vector<fs::path> models;
-  for (int i = 1; i < argc; ++i) models.emplace_back(argv[i]);
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--reps") == 0 && i + 1 < argc) {
+      g_reps = std::max(1, std::atoi(argv[++i]));
+      continue;
+    }
+    if (std::strcmp(argv[i], "--entropy") == 0 && i + 1 < argc) {
+      using E = dcz::EncodeOptions::Entropy;
+      const std::string v = argv[++i];
+      g_encode.entropy = v == "huffman" ? E::kHuffman : v == "fixed" ? E::kFixed
+                         : v == "zstd"  ? E::kZstd    : E::kAuto;
+      continue;
+    }
+    models.emplace_back(argv[i]);
+  }
   if (models.empty()) {
     for (const char* dir : {DCZ_SOURCE_DIR "/samples", DCZ_SOURCE_DIR "/../shared/models"}) {
       if (!fs::exists(dir)) continue;
@@ -188,10 +221,12 @@ int main(int argc, char** argv) {
     }
     std::sort(models.begin(), models.end());
   }
-  std::printf("Each model pruned to 90 %% per layer, quantized 8/5 bits; sizes in bytes; times in ms (best of 5).\n"
+  std::printf("Each model pruned to 90 %% per layer, quantized 8/5 bits; sizes in bytes; times in ms (median of %d\n"
+              "interleaved reps; speedup = pb parse / decode, above 1 when decoding is faster).\n"
               "paper P+Q+H = the paper's storage of the same weights (fixed gaps with fillers, Huffman of\n"
               "indices and gaps, 32-bit codebook, 1 byte per code length); ours = streams + table entries of\n"
-              "the same tensors; huff/H0 = Huffman index streams / (order-0 entropy + their tables).\n\n");
+              "the same tensors; huff/H0 = Huffman index streams / (order-0 entropy + their tables).\n\n",
+              g_reps);
   std::printf("%-28s %10s %10s %9s %9s %6s  %7s  %8s %8s %7s %8s\n", "model", "dense onnx", "dcz file",
               "paper PQH", "ours", "ratio", "huff/H0", "decode", "pb parse", "speedup", "encode");
   for (const auto& m : models) run_model(m);
