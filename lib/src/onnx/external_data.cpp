@@ -1,11 +1,18 @@
 // External data on load: TensorProto.data_location == EXTERNAL with external_data entries
 // "location" (a path relative to the model's folder), "offset" and "length" (decimal byte
 // counts; length absent = to the end of the file). "checksum" and unknown keys are ignored.
-// The bytes are copied into raw_data so the model no longer depends on the file.
+// The bytes are read (pread) straight into raw_data so the model no longer depends on the file,
+// and the file is never mapped: a mapping's resident pages would count as a second copy of
+// every tensor in the process's memory until the load returns.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <map>
 
-#include "dcz/file_io.h"
 #include "onnx/onnx_model_impl.h"
 
 namespace dcz::onnx_internal {
@@ -92,6 +99,11 @@ bool resolves_inside(const std::filesystem::path& dir, const std::filesystem::pa
 class ExternalReader {
  public:
   explicit ExternalReader(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  ~ExternalReader() {
+    for (const auto& [location, f] : files_) ::close(f.fd);
+  }
+  ExternalReader(const ExternalReader&) = delete;
+  ExternalReader& operator=(const ExternalReader&) = delete;
 
   Status read(onnx::TensorProto& t, const TensorInfo& info) {
     if (info.dtype == DType::kString) {
@@ -108,18 +120,18 @@ class ExternalReader {
                             "external data is not allowed here (no folder to resolve it in)");
     }
     DCZ_TRY(check_location(ref.location, info));
-    DCZ_ASSIGN_OR_RETURN(std::span<const std::uint8_t> file, open(ref.location, info));
-    if (ref.offset > file.size()) {
+    DCZ_ASSIGN_OR_RETURN(const DataFile* file, open(ref.location, info));
+    if (ref.offset > file->size) {
       return external_error(info, ref.location,
                             "offset " + std::to_string(ref.offset) + " is past the end of the " +
-                                std::to_string(file.size()) + "-byte file");
+                                std::to_string(file->size) + "-byte file");
     }
-    const std::uint64_t length = ref.has_length ? ref.length : file.size() - ref.offset;
-    if (length > file.size() - ref.offset) {
+    const std::uint64_t length = ref.has_length ? ref.length : file->size - ref.offset;
+    if (length > file->size - ref.offset) {
       return external_error(info, ref.location,
                             "offset " + std::to_string(ref.offset) + " + length " +
                                 std::to_string(length) + " is past the end of the " +
-                                std::to_string(file.size()) + "-byte file");
+                                std::to_string(file->size) + "-byte file");
     }
     DCZ_ASSIGN_OR_RETURN(const std::uint64_t need, expected_byte_size(info));
     if (length != need) {
@@ -127,16 +139,45 @@ class ExternalReader {
                             "length " + std::to_string(length) + " but dtype and dims need " +
                                 std::to_string(need) + " bytes");
     }
-    t.mutable_raw_data()->assign(reinterpret_cast<const char*>(file.data() + ref.offset),
-                                 static_cast<std::size_t>(length));
+    std::string& raw = *t.mutable_raw_data();
+    raw.resize(static_cast<std::size_t>(length));
+    DCZ_TRY(read_exactly(*file, ref.offset, raw, info, ref.location));
     t.clear_external_data();
     t.clear_data_location();
     return Status::ok();
   }
 
  private:
-  Result<std::span<const std::uint8_t>> open(const std::string& location,
-                                             const TensorInfo& info) {
+  struct DataFile {
+    int fd = -1;
+    std::uint64_t size = 0;  // at open; a file that shrinks later fails read_exactly
+  };
+
+  // Fills `out` from `offset`; a file cut short after it was opened is an error, not zeros.
+  static Status read_exactly(const DataFile& file, std::uint64_t offset, std::string& out,
+                             const TensorInfo& info, const std::string& location) {
+    std::size_t done = 0;
+    while (done < out.size()) {
+      const std::size_t want = std::min<std::size_t>(out.size() - done, std::size_t{1} << 30);
+      const ssize_t got = ::pread(file.fd, out.data() + done, want,
+                                  static_cast<off_t>(offset + done));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) {
+        return external_error(info, location,
+                              std::string("read failed at byte ") +
+                                  std::to_string(offset + done) + ": " + std::strerror(errno));
+      }
+      if (got == 0) {
+        return external_error(info, location,
+                              "file ended at byte " + std::to_string(offset + done) +
+                                  " while reading " + std::to_string(out.size()) + " bytes");
+      }
+      done += static_cast<std::size_t>(got);
+    }
+    return Status::ok();
+  }
+
+  Result<const DataFile*> open(const std::string& location, const TensorInfo& info) {
     auto it = files_.find(location);
     if (it == files_.end()) {
       const std::filesystem::path full = dir_ / location;
@@ -147,15 +188,21 @@ class ExternalReader {
       if (!resolves_inside(dir_, full)) {
         return external_error(info, location, "resolves to a file outside " + dir_.string());
       }
-      auto f = InputFile::open(full);
-      if (!f) return external_error(info, location, f.status().message());
-      it = files_.emplace(location, std::move(*f)).first;
+      DataFile f;
+      f.fd = ::open(full.c_str(), O_RDONLY | O_CLOEXEC);
+      struct stat st {};
+      if (f.fd < 0 || ::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        const std::string why = f.fd < 0 ? std::strerror(errno) : "not a regular file";
+        if (f.fd >= 0) ::close(f.fd);
+        return external_error(info, location, "cannot open " + full.string() + ": " + why);
+      }
+      f.size = static_cast<std::uint64_t>(st.st_size);
+      it = files_.emplace(location, f).first;
     }
-    return it->second.bytes();
+    return &it->second;
   }
-
   std::filesystem::path dir_;
-  std::map<std::string, InputFile> files_;  // one mapping per file, shared by its tensors
+  std::map<std::string, DataFile> files_;  // one descriptor per file, shared by its tensors
 };
 
 }  // namespace
