@@ -1,6 +1,7 @@
 # Kernels and tensor-level quantization (dcz_core only).
 dcz_gtest(test_quantize_core
-  SOURCES quantize/kmeans_test.cpp quantize/optimal_test.cpp quantize/tensor_quantize_test.cpp
+  SOURCES quantize/kmeans_test.cpp quantize/optimal_test.cpp quantize/optimal_solvers_test.cpp
+          quantize/tensor_quantize_test.cpp
           quantize/radix_sort_test.cpp quantize/test_data.cpp
   LIBS dcz_core)
 # Model-level quantization over synthetic and real ONNX models.

@@ -5,6 +5,7 @@ list(APPEND DCZ_CORE_SOURCES
   src/quantize/init.cpp
   src/quantize/lloyd.cpp
   src/quantize/optimal.cpp
+  src/quantize/optimal_lagrange.cpp
   src/quantize/kmeans.cpp
   src/quantize/tensor_quantize.cpp
   src/quantize/rate_levels.cpp
