@@ -7,4 +7,6 @@ dcz_gtest(test_entropy
     entropy/sparse_malformed_test.cpp
     entropy/sparse_accounting_test.cpp
     entropy/sparse_decode_paths_test.cpp
+    entropy/levels_roundtrip_test.cpp
+    entropy/levels_malformed_test.cpp
   LIBS dcz_core)

@@ -45,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const dcz::TensorView view{dtype, dims, bytes};
 
   dcz::EncodeOptions o;
-  o.entropy = static_cast<dcz::EncodeOptions::Entropy>(data[1] % 4);
+  o.entropy = static_cast<dcz::EncodeOptions::Entropy>(data[1] % 5);
   o.positions = static_cast<dcz::EncodeOptions::Positions>(data[2] % 4);
   o.fc_gap_bits = 1 + data[3] % 16;
   o.zstd_level = 1;

@@ -15,41 +15,14 @@
 #include <vector>
 
 #include "entropy/sparse_codebook.h"
+#include "fuzz/fuzz_input.h"
 
 namespace {
 
-constexpr dcz::DType kDtypes[] = {
-    dcz::DType::kFloat32, dcz::DType::kFloat16, dcz::DType::kBFloat16, dcz::DType::kFloat64,
-    dcz::DType::kInt8,    dcz::DType::kUInt8,   dcz::DType::kInt16,    dcz::DType::kUInt16,
-    dcz::DType::kInt32,   dcz::DType::kUInt32,  dcz::DType::kInt64,    dcz::DType::kUInt64,
-    dcz::DType::kBool,    dcz::DType::kComplex64, dcz::DType::kString};
+using dcz::fuzz::kDtypes;
 constexpr std::uint64_t kMaxElements = 1u << 16;
 
-class Input {
- public:
-  Input(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
-  std::uint64_t take(std::size_t bytes) {  // little-endian; zeros once the input is exhausted
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < bytes; ++i) {
-      std::uint64_t b = pos_ < size_ ? data_[pos_] : 0;
-      ++pos_;
-      v |= b << (8 * i);
-    }
-    return v;
-  }
-  std::span<const std::uint8_t> take_span(std::size_t bytes) {
-    std::size_t start = pos_ < size_ ? pos_ : size_;
-    std::size_t n = bytes < size_ - start ? bytes : size_ - start;
-    pos_ = start + n;
-    return {data_ + start, n};
-  }
-  std::span<const std::uint8_t> rest() { return take_span(size_); }
-
- private:
-  const std::uint8_t* data_;
-  std::size_t size_;
-  std::size_t pos_ = 0;
-};
+using dcz::fuzz::Input;
 
 void fuzz_decode(Input& in) {
   const dcz::DType dtype = kDtypes[in.take(1) % std::size(kDtypes)];

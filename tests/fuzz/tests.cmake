@@ -14,7 +14,7 @@ function(dcz_fuzz_target name)
     add_test(NAME ${name}_replay COMMAND ${name} --mutations ${DCZ_FUZZ_MUTATIONS} ${F_CORPUS})
     set_tests_properties(${name}_replay PROPERTIES TIMEOUT 900 LABELS "fuzz;core")
   endif()
-  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/lib/src)
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/lib/src ${PROJECT_SOURCE_DIR}/tests)
   target_link_libraries(${name} PRIVATE ${F_LIBS} dcz_options)
 endfunction()
 
@@ -27,6 +27,8 @@ dcz_fuzz_target(fuzz_model_decode SOURCES fuzz/fuzz_model_decode.cpp LIBS dcz
   CORPUS ${_fz}/fuzz/corpus/container ${_fz}/golden)
 dcz_fuzz_target(fuzz_onnx_parse SOURCES fuzz/fuzz_onnx_parse.cpp LIBS dcz
   CORPUS ${_fz}/fuzz/corpus/onnx)
+dcz_fuzz_target(fuzz_levels_decode SOURCES fuzz/fuzz_levels_decode.cpp LIBS dcz_core
+  CORPUS ${_fz}/fuzz/corpus/levels)
 if(EXISTS ${_fz}/fuzz/fuzz_sparse_decode.cpp)
   dcz_fuzz_target(fuzz_sparse_decode SOURCES fuzz/fuzz_sparse_decode.cpp LIBS dcz_core
     CORPUS ${_fz}/fuzz/corpus/sparse)

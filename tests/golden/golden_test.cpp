@@ -40,20 +40,37 @@ EncodeOptions golden_options() {
   return o;
 }
 
-// Prunes 80 % and shares weights on a grid, so the sparse + codebook path is pinned too.
-void prune_and_share(OnnxModel& m) {
+// Replaces every float32 weight (rank >= 2) w at element e with f(w, e).
+template <class F>
+void transform_weights(OnnxModel& m, F&& f) {
   for (std::size_t i = 0; i < m.tensor_count(); ++i) {
     if (m.tensor(i).dtype != DType::kFloat32 || m.tensor(i).dims.size() < 2) continue;
     auto b = m.mutable_tensor_bytes(i);
     for (std::size_t k = 0; k + 4 <= b.size(); k += 4) {
       float v;
       std::memcpy(&v, &b[k], 4);
-      float q = std::round(v * 64.0f);
-      if (q == 0.0f) q = v < 0 ? -1.0f : 1.0f;
-      v = ((k / 4) * 7919 % 10 < 8) ? 0.0f : q / 64.0f;
+      v = f(v, k / 4);
       std::memcpy(&b[k], &v, 4);
     }
   }
+}
+
+// Prunes 80 % and shares weights on a grid, so the sparse + codebook path is pinned too.
+void prune_and_share(OnnxModel& m) {
+  transform_weights(m, [](float v, std::size_t e) {
+    float q = std::round(v * 64.0f);
+    if (q == 0.0f) q = v < 0 ? -1.0f : 1.0f;
+    return (e * 7919 % 10 < 8) ? 0.0f : q / 64.0f;
+  });
+}
+
+// Snaps the weights to a uniform grid with a dead zone (value = level / 32, |w| < 1/32 -> 0), as a
+// rate-aware quantizer writes them, so --entropy auto picks the levels representation (SPEC 6.10).
+void snap_to_levels(OnnxModel& m) {
+  transform_weights(m, [](float v, std::size_t) {
+    v = std::trunc(v * 32.0f) / 32.0f;
+    return v == 0.0f ? 0.0f : v;  // -0.0 from the dead zone is zero too
+  });
 }
 
 void write_pair(const fs::path& dir, const std::string& name, const OnnxModel& m) {
@@ -79,6 +96,9 @@ TEST(Golden, WriteValidPairsWhenAsked) {
   OnnxModel conv = parse(test::make_conv_model(co));
   prune_and_share(conv);
   write_pair(dir, "conv_pruned_shared", conv);
+  OnnxModel levels = parse(test::make_mlp_model({96, 64, 10}, 5));
+  snap_to_levels(levels);
+  write_pair(dir, "mlp_grid_levels", levels);
 }
 
 TEST(Golden, ValidFilesDecodeExactlyAndAreReproduced) {

@@ -114,7 +114,7 @@ TEST(ModelRoundTrip, PrunedQuantizedMlpUsesSparseCodebookAndIsSmaller) {
 TEST(ModelRoundTrip, EveryEntropyAndPositionOption) {
   OnnxModel m = parse_or_die(test::make_conv_model({}));
   prune_and_share(m, 0.3, 64);
-  for (int e = 0; e < 4; ++e) {
+  for (int e = 0; e <= static_cast<int>(EncodeOptions::Entropy::kAdaptive); ++e) {
     for (int p = 0; p < 4; ++p) {
       EncodeOptions o;
       o.entropy = static_cast<EncodeOptions::Entropy>(e);

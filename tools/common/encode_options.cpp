@@ -9,12 +9,14 @@ namespace dcz::cli {
 void add_encode_options(CLI::App& app, EncodeOptions& o) {
   const std::map<std::string, EncodeOptions::Entropy> entropy{
       {"auto", EncodeOptions::Entropy::kAuto}, {"huffman", EncodeOptions::Entropy::kHuffman},
-      {"fixed", EncodeOptions::Entropy::kFixed}, {"zstd", EncodeOptions::Entropy::kZstd}};
+      {"fixed", EncodeOptions::Entropy::kFixed}, {"zstd", EncodeOptions::Entropy::kZstd},
+      {"adaptive", EncodeOptions::Entropy::kAdaptive}};
   app.add_option("--entropy", o.entropy,
-                 "coding of index and position streams: auto (smallest per stream), huffman, "
-                 "fixed (the paper's bits), zstd")
+                 "coding of index and position streams: auto (smallest per tensor and stream), "
+                 "huffman, fixed (the paper's bits), zstd, adaptive (context-adaptive binary "
+                 "coding of one level per element)")
       ->transform(CLI::CheckedTransformer(entropy, CLI::ignore_case))
-      ->option_text("auto|huffman|fixed|zstd (default auto)");
+      ->option_text("auto|huffman|fixed|zstd|adaptive (default auto)");
   const std::map<std::string, EncodeOptions::Positions> positions{
       {"auto", EncodeOptions::Positions::kAuto}, {"paper", EncodeOptions::Positions::kPaperGaps},
       {"escape", EncodeOptions::Positions::kEscapeGaps}, {"bitmap", EncodeOptions::Positions::kBitmap}};

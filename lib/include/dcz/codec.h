@@ -17,7 +17,12 @@ struct EncodeOptions {
   // kLossless-dense stores every tensor dense (zstd / byte shuffle); kAuto also tries the
   // sparse + codebook representation and keeps whichever is smaller, tensor by tensor.
   enum class Mode { kDense, kAuto } mode = Mode::kAuto;
-  enum class Entropy { kAuto, kHuffman, kFixed, kZstd } entropy = Entropy::kAuto;
+  // Coding of the sparse tensors' indices and positions. kAuto encodes representation 1 (fixed
+  // bits, Huffman or zstd per stream) and representation 2 (levels, context-adaptive binary
+  // coding) and keeps the smaller; kAdaptive uses representation 2 instead of 1 wherever a tensor
+  // qualifies; the others use representation 1 with that stream coding. Dense stays whenever it
+  // is smaller.
+  enum class Entropy { kAuto, kHuffman, kFixed, kZstd, kAdaptive } entropy = Entropy::kAuto;
   enum class Positions { kAuto, kPaperGaps, kEscapeGaps, kBitmap } positions = Positions::kAuto;
   unsigned conv_gap_bits = 8;  // the paper's relative-index widths
   unsigned fc_gap_bits = 5;

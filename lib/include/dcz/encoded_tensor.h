@@ -18,6 +18,7 @@ namespace dcz {
 enum class Representation : std::uint8_t {
   kDense = 0,           // the tensor's bytes, one stream
   kSparseCodebook = 1,  // codebook + indices of the nonzeros + their positions
+  kLevels = 2,          // codebook + one context-coded signed level per element
 };
 
 // SPEC "Stream roles".
@@ -27,6 +28,7 @@ enum class StreamRole : std::uint8_t {
   kIndices = 2,        // one codebook index per nonzero, row-major order
   kPositions = 3,      // where the nonzeros are (gap symbols or bitmap)
   kPositionExtra = 4,  // extra bits of escaped gaps
+  kLevels = 5,         // one signed level per element (codebook index around zero), row-major
 };
 
 // SPEC "Stream codings". `param` of a stream descriptor is coding-specific (bits per symbol for
@@ -38,6 +40,7 @@ enum class StreamCoding : std::uint8_t {
   kFixedBits = 3,    // symbols of `param` bits each, packed LSB first
   kHuffman = 4,      // canonical Huffman, length-limited, interleaved bit streams
   kZstdSymbols = 5,  // symbols as u8 (alphabet <= 256) or u16 LE, then one zstd frame
+  kAdaptiveBinary = 6,  // levels: context-adaptive binary range coder, independent chunks
 };
 
 // A raw tensor as the codecs see it. For kString, `bytes` holds each element as a u32 LE byte

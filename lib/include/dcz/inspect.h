@@ -30,7 +30,7 @@ struct StageAccounting {
   std::uint64_t nonzeros = 0;
   std::uint64_t codebook_size = 0;
   unsigned gap_bits = 0;
-  std::string position_scheme;        // "paper", "escape", "bitmap"
+  std::string position_scheme;        // "paper", "escape", "bitmap", "levels" (representation 2)
   double kept_percent = 0;            // P: nonzeros / weights
   double weight_bits_pq = 0;          // paper: index width, fillers included
   double weight_bits_pqh = 0;         // actual index stream bits / nonzeros
@@ -48,14 +48,14 @@ struct TensorReport {
   std::string name;
   std::string dtype;
   std::vector<std::int64_t> dims;
-  std::string representation;  // "dense" or "sparse+codebook"
+  std::string representation;  // "dense", "sparse+codebook" or "levels"
   std::uint64_t elements = 0;
   std::uint64_t decoded_bytes = 0;  // the tensor in its own dtype
   std::uint64_t stored_bytes = 0;   // its streams in DATA (padding not included)
   std::uint64_t table_bytes = 0;    // its entry in TENS
   double ratio = 0;                 // decoded_bytes / (stored_bytes + table_bytes)
   std::vector<StreamReport> streams;
-  bool has_stages = false;  // sparse + codebook: `stages` is filled
+  bool has_stages = false;  // sparse + codebook or levels: `stages` is filled
   StageAccounting stages;
 };
 

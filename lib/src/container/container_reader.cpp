@@ -373,7 +373,7 @@ class Reader {
     const auto dt = dtype_from_int(dtype);
     if (!dt) return err(ErrorCode::kBadTensorEntry, who() + tat(e.entry_offset + 4) + ": unknown dtype " + std::to_string(dtype));
     e.dtype = *dt;
-    if (rep > static_cast<std::uint8_t>(Representation::kSparseCodebook)) {
+    if (rep > static_cast<std::uint8_t>(Representation::kLevels)) {
       return err(ErrorCode::kBadTensorEntry, who() + tat(e.entry_offset + 5) + ": unknown representation " + std::to_string(rep));
     }
     e.representation = static_cast<Representation>(rep);
@@ -448,8 +448,8 @@ class Reader {
                "offset " + std::to_string(d.offset) + " size " + std::to_string(d.size) +
                    " decoded " + std::to_string(d.decoded_size));
     }
-    if (role > static_cast<std::uint8_t>(StreamRole::kPositionExtra) ||
-        coding > static_cast<std::uint8_t>(StreamCoding::kZstdSymbols)) {
+    if (role > static_cast<std::uint8_t>(StreamRole::kLevels) ||
+        coding > static_cast<std::uint8_t>(StreamCoding::kAdaptiveBinary)) {
       return err(ErrorCode::kBadTensorEntry, who() + " '" + e.name + "'" + tat(off) +
                                                  ": unknown stream role or coding");
     }

@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "dcz/format.h"
+#include "entropy/levels.h"
+#include "entropy/levels_params.h"
 #include "entropy/sparse_codebook.h"
 
 namespace dcz {
@@ -16,6 +18,7 @@ const char* role_name(StreamRole r) {
     case StreamRole::kIndices: return "indices";
     case StreamRole::kPositions: return "positions";
     case StreamRole::kPositionExtra: return "position_extra";
+    case StreamRole::kLevels: return "levels";
   }
   return "?";
 }
@@ -28,6 +31,16 @@ const char* coding_name(StreamCoding c) {
     case StreamCoding::kFixedBits: return "fixed";
     case StreamCoding::kHuffman: return "huffman";
     case StreamCoding::kZstdSymbols: return "zstd-symbols";
+    case StreamCoding::kAdaptiveBinary: return "adaptive";
+  }
+  return "?";
+}
+
+const char* representation_name(Representation r) {
+  switch (r) {
+    case Representation::kDense: return "dense";
+    case Representation::kSparseCodebook: return "sparse+codebook";
+    case Representation::kLevels: return "levels";
   }
   return "?";
 }
@@ -60,6 +73,7 @@ const char* scheme_name(std::uint8_t s) {
     case 0: return "paper";
     case 1: return "escape";
     case 2: return "bitmap";
+    case entropy::kLevelsSchemeId: return "levels";
   }
   return "?";
 }
@@ -68,7 +82,10 @@ double per(double bits, std::uint64_t n) { return n ? bits / double(n) : 0.0; }
 
 Result<StageAccounting> stage_accounting(const Container& c, std::size_t i, std::uint64_t table_bytes) {
   const TensorEntry& e = c.tensors[i];
-  DCZ_ASSIGN_OR_RETURN(SparseAccounting a, account_sparse_codebook(c.view(i), e.dtype, e.element_count()));
+  DCZ_ASSIGN_OR_RETURN(SparseAccounting a,
+                       e.representation == Representation::kLevels
+                           ? account_levels(c.view(i), e.dtype, e.dims)
+                           : account_sparse_codebook(c.view(i), e.dtype, e.element_count()));
   StageAccounting s;
   s.nonzeros = a.nonzeros;
   s.codebook_size = a.codebook_size;
@@ -112,7 +129,7 @@ Result<InspectReport> inspect_container(const Container& c) {
     t.name = e.name;
     t.dtype = std::string(dtype_name(e.dtype));
     t.dims = e.dims;
-    t.representation = e.representation == Representation::kDense ? "dense" : "sparse+codebook";
+    t.representation = representation_name(e.representation);
     t.elements = e.element_count();
     t.decoded_bytes = e.byte_size;
     t.table_bytes = entry_size(e);
@@ -122,7 +139,7 @@ Result<InspectReport> inspect_container(const Container& c) {
     }
     const std::uint64_t cost = t.stored_bytes + t.table_bytes;
     t.ratio = cost ? double(t.decoded_bytes) / double(cost) : 0.0;
-    if (e.representation == Representation::kSparseCodebook) {
+    if (e.representation != Representation::kDense) {
       Result<StageAccounting> st = stage_accounting(c, r.tensors.size(), t.table_bytes);
       if (!st.is_ok()) return std::move(st).take_status().with_context(c.source_name + ": tensor '" + e.name + "'");
       t.has_stages = true;
@@ -146,7 +163,8 @@ std::string stage_table(const InspectReport& r) {
   std::snprintf(line, sizeof line,
                 "\nPer-stage accounting of the sparse + codebook tensors (Han et al. 2016, Tables 2-5;\n"
                 "bits per nonzero weight; P+Q = the paper's fixed-width storage at gap width b,\n"
-                "P+Q+H = this file; rate = size vs 32-bit dense weights; H0 = order-0 entropy):\n\n"
+                "P+Q+H = this file; rate = size vs 32-bit dense weights; H0 = order-0 entropy;\n"
+                "scheme levels: one adaptive stream, its significance bins counted as i, the rest as w):\n\n"
                 "%-28s %10s %7s %5s %7s %7s %7s %7s %7s %7s %9s %7s %7s %8s\n",
                 "tensor", "weights", "P kept", "K", "w P+Q", "w P+Q+H", "H0 idx", "i P+Q", "i P+Q+H",
                 "H0 gap", "codebook", "P+Q", "P+Q+H", "scheme");

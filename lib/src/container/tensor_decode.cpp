@@ -1,6 +1,7 @@
 // Dispatch from a tensor entry to its representation's decoder (SPEC 5).
 #include "container/dense.h"
 #include "dcz/container.h"
+#include "entropy/levels.h"
 #include "entropy/sparse_codebook.h"
 
 namespace dcz {
@@ -18,6 +19,9 @@ Status decode_tensor(const Container& c, std::size_t i, std::span<std::uint8_t> 
       break;
     case Representation::kSparseCodebook:
       s = decode_sparse_codebook(c.view(i), e.dtype, e.element_count(), out, out_is_zeroed);
+      break;
+    case Representation::kLevels:
+      s = decode_levels(c.view(i), e.dtype, e.dims, out, out_is_zeroed);
       break;
   }
   if (!s.is_ok()) {

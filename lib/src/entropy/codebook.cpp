@@ -5,6 +5,7 @@
 #include <string>
 
 #include "entropy/stream_error.h"
+#include "entropy/zstd_symbols.h"
 
 namespace dcz::entropy {
 
@@ -138,6 +139,43 @@ Result<std::vector<std::uint64_t>> parse_codebook(const StreamView& stream,
     }
   }
   return values;
+}
+
+Result<EncodedStream> encode_codebook_stream(std::span<const std::uint64_t> codebook,
+                                             std::size_t value_size, CodebookZstd zstd, int level) {
+  EncodedStream s;
+  s.role = StreamRole::kCodebook;
+  s.coding = StreamCoding::kRaw;
+  s.decoded_size = codebook.size() * value_size;
+  s.bytes.reserve(std::size_t(s.decoded_size));
+  for (std::uint64_t v : codebook) {
+    for (std::size_t b = 0; b < value_size; ++b) s.bytes.push_back(std::uint8_t(v >> (8 * b)));
+  }
+  if (s.bytes.empty() || zstd == CodebookZstd::kNever) return s;
+  DCZ_ASSIGN_OR_RETURN(std::vector<std::uint8_t> z, zstd_bytes_encode(s.bytes, level));
+  if (zstd == CodebookZstd::kAlways || z.size() < s.bytes.size()) {
+    s.coding = StreamCoding::kZstd;
+    s.bytes = std::move(z);
+  }
+  return s;
+}
+
+Result<std::vector<std::uint64_t>> read_codebook_stream(const StreamView& v, DType dtype,
+                                                        std::uint32_t count) {
+  const std::uint64_t expect = std::uint64_t(count) * dtype_size(dtype);
+  if (v.decoded_size != expect) {
+    return stream_error(ErrorCode::kBadCodebook, v, 0,
+                        "decoded size " + std::to_string(v.decoded_size) + " but " +
+                            std::to_string(count) + " entries need " + std::to_string(expect) +
+                            " bytes");
+  }
+  if (v.coding == StreamCoding::kRaw) return parse_codebook(v, v.bytes, dtype, count);
+  if (v.coding != StreamCoding::kZstd) {
+    return stream_error(ErrorCode::kBadTensorEntry, v, 0, "codebook coding must be raw or zstd");
+  }
+  std::vector<std::uint8_t> raw(static_cast<std::size_t>(expect));
+  if (!raw.empty() || !v.bytes.empty()) DCZ_TRY(zstd_bytes_decode(v, raw));
+  return parse_codebook(v, raw, dtype, count);
 }
 
 }  // namespace dcz::entropy

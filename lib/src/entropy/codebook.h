@@ -45,4 +45,15 @@ Result<std::vector<std::uint64_t>> parse_codebook(const StreamView& stream,
                                                   std::span<const std::uint8_t> raw, DType dtype,
                                                   std::uint32_t count);
 
+// The codebook stream (role 1): the entries raw, or as one zstd frame — always, or only when the
+// frame is smaller.
+enum class CodebookZstd { kNever, kIfSmaller, kAlways };
+Result<EncodedStream> encode_codebook_stream(std::span<const std::uint64_t> codebook,
+                                             std::size_t value_size, CodebookZstd zstd, int level);
+
+// Reads a codebook stream of `count` entries: decoded size count x dtype size (else
+// kBadCodebook), coding raw or zstd (else kBadTensorEntry), then parse_codebook's checks.
+Result<std::vector<std::uint64_t>> read_codebook_stream(const StreamView& stream, DType dtype,
+                                                        std::uint32_t count);
+
 }  // namespace dcz::entropy

@@ -5,6 +5,9 @@ list(APPEND DCZ_CORE_SOURCES
   src/entropy/huffman_decode.cpp
   src/entropy/huffman_encode.cpp
   src/entropy/huffman_lengths.cpp
+  src/entropy/levels_decode.cpp
+  src/entropy/levels_encode.cpp
+  src/entropy/levels_params.cpp
   src/entropy/positions.cpp
   src/entropy/sparse_decode.cpp
   src/entropy/sparse_encode.cpp

@@ -48,24 +48,11 @@ Status check_options(const Options& o) {
 
 Result<EncodedStream> encode_codebook_stream(const std::vector<std::uint64_t>& codebook,
                                              std::size_t value_size, const Options& o) {
-  EncodedStream s;
-  s.role = StreamRole::kCodebook;
-  s.coding = StreamCoding::kRaw;
-  s.decoded_size = codebook.size() * value_size;
-  s.bytes.reserve(std::size_t(s.decoded_size));
-  for (std::uint64_t v : codebook) {
-    for (std::size_t b = 0; b < value_size; ++b) s.bytes.push_back(std::uint8_t(v >> (8 * b)));
-  }
-  if (s.bytes.empty() || o.entropy == Options::Entropy::kHuffman ||
-      o.entropy == Options::Entropy::kFixed) {
-    return s;
-  }
-  DCZ_ASSIGN_OR_RETURN(std::vector<std::uint8_t> z, entropy::zstd_bytes_encode(s.bytes, o.zstd_level));
-  if (o.entropy == Options::Entropy::kZstd || z.size() < s.bytes.size()) {
-    s.coding = StreamCoding::kZstd;
-    s.bytes = std::move(z);
-  }
-  return s;
+  using entropy::CodebookZstd;
+  const CodebookZstd zstd = o.entropy == Options::Entropy::kZstd   ? CodebookZstd::kAlways
+                            : o.entropy == Options::Entropy::kAuto ? CodebookZstd::kIfSmaller
+                                                                   : CodebookZstd::kNever;
+  return entropy::encode_codebook_stream(codebook, value_size, zstd, o.zstd_level);
 }
 
 // The index and position streams of one position scheme.

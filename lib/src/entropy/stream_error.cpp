@@ -9,6 +9,7 @@ std::string_view stream_role_name(StreamRole role) {
     case StreamRole::kIndices: return "indices";
     case StreamRole::kPositions: return "positions";
     case StreamRole::kPositionExtra: return "position-extra";
+    case StreamRole::kLevels: return "levels";
   }
   return "unknown";
 }
