@@ -6,6 +6,7 @@
 // pointer costs more than the saved look-ups.)
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <span>
 #include <string>
 
@@ -23,12 +24,15 @@ using namespace huffman_layout;
 struct HuffmanHeader {
   unsigned max_length = 0;
   unsigned lanes = 1;
-  std::vector<std::uint8_t> lengths;
+  std::span<const std::uint8_t> lengths;  // in a per-thread buffer (see parse_lengths)
   std::size_t lanes_offset = 0;  // first byte of lane 0
   std::uint64_t lane_size[4] = {};
 };
 
-Status parse_lengths(const StreamView& stream, std::uint32_t alphabet_size, HuffmanHeader& h) {
+// `slot` (0 or 1) picks the per-thread buffer the lengths go to, so that two streams decoded
+// together keep theirs apart; a buffer per stream was an allocation per stream.
+Status parse_lengths(const StreamView& stream, std::uint32_t alphabet_size, unsigned slot,
+                     HuffmanHeader& h) {
   const std::span<const std::uint8_t> in = stream.bytes;
   const std::uint32_t count = load_le32(in.data() + 2);
   if (count < 2 || count > 65536) {
@@ -46,22 +50,36 @@ Status parse_lengths(const StreamView& stream, std::uint32_t alphabet_size, Huff
     return stream_error(ErrorCode::kStreamEndedEarly, stream, in.size(),
                         "code length table needs " + std::to_string(bytes) + " bytes");
   }
-  BitReader r(in.subspan(kHeaderFixedSize, std::size_t(bytes)));
-  h.lengths.resize(count);
+  thread_local std::vector<std::uint8_t> buffers[2];
+  std::vector<std::uint8_t>& lengths = buffers[slot];
+  if (lengths.size() < count) lengths.resize(count);
+  h.lengths = {lengths.data(), count};
+  // Fields of w <= 5 bits read through a 64-bit window; the last 7 bytes through a bounded copy.
+  const std::uint8_t* const fields = in.data() + kHeaderFixedSize;
+  const std::uint64_t field_mask = (std::uint64_t{1} << w) - 1;
   std::uint64_t kraft = 0;  // in units of 2^-max_length
   unsigned longest = 0;
   for (std::uint32_t s = 0; s < count; ++s) {
-    unsigned l = unsigned(r.get(w));
+    const std::uint64_t bit = std::uint64_t(s) * w;
+    const std::size_t byte = std::size_t(bit >> 3);
+    std::uint64_t window = 0;
+    if (byte + 8 <= bytes) {
+      window = load_le64(fields + byte);
+    } else {
+      std::memcpy(&window, fields + byte, std::size_t(bytes) - byte);
+    }
+    const unsigned l = unsigned((window >> (bit & 7)) & field_mask);
     if (l > h.max_length) {
       return stream_error(ErrorCode::kBadHuffmanTable, stream, kHeaderFixedSize + (s * w) / 8,
                           "code length " + std::to_string(l) + " of symbol " + std::to_string(s) +
                               " exceeds the stated maximum " + std::to_string(h.max_length));
     }
-    h.lengths[s] = std::uint8_t(l);
+    lengths[s] = std::uint8_t(l);
     if (l > 0) kraft += std::uint64_t{1} << (h.max_length - l);
     longest = std::max(longest, l);
   }
-  if (!r.at_clean_end()) {
+  const std::uint64_t total_bits = std::uint64_t(count) * w;
+  if (total_bits % 8 != 0 && (fields[bytes - 1] >> (total_bits % 8)) != 0) {
     return stream_error(ErrorCode::kBadHuffmanTable, stream, kHeaderFixedSize + bytes - 1,
                         "padding bits after the code lengths are not zero");
   }
@@ -306,7 +324,7 @@ Status prepare_stream(const StreamView& stream, std::uint32_t alphabet_size,
     return stream_error(ErrorCode::kBadHuffmanTable, stream, 1,
                         "lane count " + std::to_string(h.lanes) + " is not 1 or 4");
   }
-  DCZ_TRY(parse_lengths(stream, alphabet_size, h));
+  DCZ_TRY(parse_lengths(stream, alphabet_size, slot, h));
   DCZ_TRY(parse_jump_table(stream, h));
   p.table = build_decode_table(h, slot);
   p.mask = (std::uint64_t{1} << h.max_length) - 1;
