@@ -11,6 +11,7 @@
 #include "dcz/eval.h"
 #include "dcz/onnx_model.h"
 #include "dcz/rate_quantize.h"
+#include "eval/sensitivity_stats.h"
 #include "eval/test_files.h"
 #include "support/tool_runner.h"
 
@@ -150,6 +151,56 @@ TEST(MeasureSensitivity, QuantizeToolCalibratesOnData) {
                         dir.path(), {.work_dir = dir.path()});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "q2.onnx"));
+}
+
+TEST(MeasureSensitivity, PatchGramSumsTheConvolutionInputPatches) {
+  // One 3 × 3 channel, a 2 × 2 kernel, stride 1, one pixel of padding on the bottom and right:
+  // output 3 × 3, patches in the weight's (channel, row, column) order, zero outside.
+  const std::vector<float> image{1, 2, 3, 4, 5, 6, 7, 8, 9};
+  WeightLayer layer;
+  layer.strides = {1, 1};
+  layer.pads = {0, 0, 1, 1};
+  layer.dilations = {1, 1};
+  std::vector<double> gram(16, 0.0);
+  ASSERT_EQ(eval::add_patch_gram(image.data(), {1, 3, 3}, layer, 2, 2, gram), 9u);
+  std::vector<double> expected(16, 0.0);
+  auto at = [&](int y, int x) { return y < 3 && x < 3 ? double{image[y * 3 + x]} : 0.0; };
+  for (int oy = 0; oy < 3; ++oy) {
+    for (int ox = 0; ox < 3; ++ox) {
+      const double p[4] = {at(oy, ox), at(oy, ox + 1), at(oy + 1, ox), at(oy + 1, ox + 1)};
+      for (int i = 0; i < 4; ++i) {
+        for (int j = i; j < 4; ++j) expected[i * 4 + j] += p[i] * p[j];
+      }
+    }
+  }
+  EXPECT_EQ(gram, expected);  // upper triangle only
+}
+
+TEST(MeasureSensitivity, ConvLayersGetPatchMomentsOnLeNet5) {
+  const std::filesystem::path fashion = "/usr/share/datasets/fashion-mnist";
+  const std::filesystem::path path = test::source_dir() / "samples/lenet5.onnx";
+  if (!std::filesystem::exists(fashion / "train-images-idx3-ubyte.gz") || !std::filesystem::exists(path)) {
+    GTEST_SKIP() << "Fashion-MNIST or samples/lenet5.onnx is missing";
+  }
+  auto model = OnnxModel::load(path);
+  ASSERT_TRUE(model.is_ok());
+  DatasetSpec spec{DatasetSpec::Kind::kIdx, fashion / "train-images-idx3-ubyte.gz",
+                   fashion / "train-labels-idx1-ubyte.gz"};
+  auto data = load_dataset(spec, {.limit = 50});
+  ASSERT_TRUE(data.is_ok());
+  EvalOptions eval;
+  eval.preprocess.scale = kScale;
+  auto stats = measure_sensitivity(*model, {}, *data, eval, 50);
+  ASSERT_TRUE(stats.is_ok()) << stats.status().to_string();
+  for (const WeightSensitivity& w : stats->weights) {
+    const std::size_t k = w.name == "conv1.weight" ? 25 : w.name == "conv2.weight" ? 500
+                          : w.name == "fc1.weight" ? 800 : 500;
+    ASSERT_EQ(w.input_gram.size(), k * k) << w.name;
+    for (std::size_t i = 0; i < k; ++i) {
+      EXPECT_GE(w.input_gram[i * k + i], 0.0) << w.name;
+      EXPECT_EQ(w.input_gram[i * k + (i + 1) % k], w.input_gram[((i + 1) % k) * k + i]) << w.name;
+    }
+  }
 }
 
 }  // namespace

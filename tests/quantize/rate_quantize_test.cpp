@@ -310,6 +310,9 @@ TEST(RateQuantizeTensor, ErrorFeedbackBeatsTheDiagonalOnCorrelatedInputs) {
   for (const float v : feedback.out) {
     EXPECT_EQ(v, static_cast<float>(std::nearbyint(v / feedback.stats.step) * feedback.stats.step));
   }
+  // A convolution's patch (K = channels × kernel) takes the same matrix.
+  const Outcome conv = quantize(w, {kOut, kIn / 4, 2, 2}, o);
+  EXPECT_EQ(conv.out, feedback.out);
   // A Gram matrix of the wrong size is rejected.
   gram.pop_back();
   o.input_gram = gram;

@@ -52,9 +52,11 @@ struct WeightSensitivity {
   // o reads input channel (o / (out_channels / groups)) · (in_channels / groups) + c.
   std::uint32_t groups = 1;
   double layer_gain = 1.0;          // output-loss sensitivity of this layer (measured, see below)
-  // K × K row-major E[x xᵀ] of a fully connected layer's K input features (empty otherwise, or
-  // when K > kMaxGramInputs). With it the quantizer feeds each input column's error forward onto
-  // the columns not yet quantized (Optimal Brain Surgeon / GPTQ), which the diagonal cannot do.
+  // K × K row-major E[x xᵀ] of the layer's K inputs per output: a fully connected layer's
+  // features, or a 2-D convolution's input patches (K = channels × kernel height × width, in the
+  // weight's storage order). Empty when unknown or K > kMaxGramInputs. With it the quantizer feeds
+  // each input column's error forward onto the columns not yet quantized (Optimal Brain Surgeon
+  // / GPTQ), which the diagonal cannot do.
   std::vector<double> input_gram;
 };
 
@@ -92,7 +94,8 @@ struct RateTensorOptions {
   std::uint32_t input_axis = 1;
   std::uint32_t groups = 1;
   double gain = 1.0;
-  // K × K E[x xᵀ] of the input features of a rank-2 weight (K = dims[input_axis]): selects the
+  // K × K E[x xᵀ] of the inputs of one output: K = dims[input_axis] for a rank-2 weight, or
+  // the product of dims[1..] with input_axis 1 (a convolution's patch): selects the
   // error-feedback path (values stay on the uniform grid; `refine` does not apply). Falls back to
   // the diagonal path when the matrix is not positive definite.
   std::span<const double> input_gram;
@@ -125,8 +128,7 @@ struct RateTensorStats {
 // reconstruction value of its level (level 0: +0). Errors (the tensor is then unchanged):
 // kInvalidArgument for λ ≤ 0 or not finite, a byte count that is not dims × dtype size, an
 // input_energy whose size does not match dims[input_axis] × groups, an axis out of range, a
-// negative or non-finite energy or gain, an input_gram that is not K × K finite values of a rank-2
-// tensor; kUnsupported for a non-float dtype or a NaN / Inf element
+// negative or non-finite energy or gain, an input_gram that is not K × K finite values; kUnsupported for a non-float dtype or a NaN / Inf element
 // (the message names `name` and the element index).
 Result<RateTensorStats> rate_quantize_tensor(DType dtype, std::span<std::uint8_t> bytes,
                                              std::span<const std::int64_t> dims,
@@ -148,6 +150,9 @@ struct WeightLayer {
   std::uint32_t groups = 1;
   bool has_bias = false;
   std::size_t bias_tensor = 0;    // OnnxModel::tensor index of the bias (Conv / Gemm input 2)
+  // A 2-D Conv with explicit padding (no auto_pad): its strides, pads (top, left, bottom,
+  // right) and dilations, so its input patches can be formed. Empty otherwise.
+  std::vector<std::int64_t> strides, pads, dilations;
 };
 
 // The selected weights' layers, in selection order. Errors: those of select_weights.

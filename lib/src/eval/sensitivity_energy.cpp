@@ -15,23 +15,19 @@
 namespace dcz::eval {
 namespace {
 
-// Σ x² per input channel of one layer, and how many values each channel summed.
+// Σ x² per input channel of one layer, and how many values each channel summed; with
+// want_gram also Σ x xᵀ of the inputs of one output (features, or conv patches).
 struct EnergySum {
   std::vector<double> sum;
-  std::vector<double> gram;  // upper triangle of Σ x xᵀ, for flat fully connected inputs
-  bool want_gram = false;
   std::uint64_t rows = 0;  // per channel
   bool valid = true;
+  bool want_gram = false;
+  const WeightLayer* layer = nullptr;
+  std::int64_t kernel_h = 0, kernel_w = 0;  // conv patches
+  std::size_t gram_size = 0;                // K
+  std::vector<double> gram;                 // upper triangle, K × K
+  std::uint64_t gram_rows = 0;
 };
-
-void add_gram(const float* x, std::size_t k, std::vector<double>& gram) {
-  for (std::size_t i = 0; i < k; ++i) {
-    const double xi = x[i];
-    if (xi == 0.0) continue;  // ReLU outputs are often zero
-    double* row = gram.data() + i * k;
-    for (std::size_t j = i; j < k; ++j) row[j] += xi * x[j];
-  }
-}
 
 // Adds `count` samples of a blob whose per-sample dims are `dims`. Conv: dims[0] is the channel
 // axis, averaged over positions. Gemm / MatMul: a flat sample of `channels` features, or a last
@@ -47,11 +43,17 @@ void accumulate(const float* data, std::size_t count, const std::vector<int>& di
   }
   if (!e.valid) return;
   const std::size_t rows = elements / channels;
-  if (e.want_gram && rows != 1) e.want_gram = false;
-  if (e.want_gram && e.gram.empty()) e.gram.assign(channels * channels, 0.0);
+  if (e.want_gram && ((!conv && rows != 1) || (conv && dims.size() != 3))) e.want_gram = false;
+  if (e.want_gram) {
+    if (e.gram.empty()) e.gram.assign(e.gram_size * e.gram_size, 0.0);
+    for (std::size_t s = 0; s < count; ++s) {
+      const float* x = data + s * elements;
+      e.gram_rows += conv ? add_patch_gram(x, dims, *e.layer, e.kernel_h, e.kernel_w, e.gram)
+                          : add_gram(x, channels, e.gram);
+    }
+  }
   for (std::size_t s = 0; s < count; ++s) {
     const float* x = data + s * elements;
-    if (e.want_gram) add_gram(x, channels, e.gram);
     for (std::size_t i = 0; i < elements; ++i) {
       const std::size_t c = conv ? i / rows : i % channels;
       e.sum[c] += static_cast<double>(x[i]) * x[i];
@@ -162,8 +164,15 @@ Result<std::vector<InputStats>> measure_input_energies(const EvalModel& model, c
     }
     const TensorInfo& w = onnx.tensor(layer.weight.tensor_index);
     sums[l].sum.assign(static_cast<std::size_t>(w.dims[layer.input_axis]) * layer.groups, 0.0);
-    sums[l].want_gram = layer.weight.op_type != "Conv" && w.dims.size() == 2 &&
-                        sums[l].sum.size() <= kMaxGramInputs;
+    sums[l].layer = &layer;
+    if (layer.weight.op_type != "Conv") {
+      sums[l].gram_size = w.dims.size() == 2 ? sums[l].sum.size() : 0;
+    } else if (!layer.strides.empty() && layer.groups == 1 && w.dims.size() == 4) {
+      sums[l].kernel_h = w.dims[2];
+      sums[l].kernel_w = w.dims[3];
+      sums[l].gram_size = static_cast<std::size_t>(w.dims[1] * w.dims[2] * w.dims[3]);
+    }
+    sums[l].want_gram = sums[l].gram_size > 0 && sums[l].gram_size <= kMaxGramInputs;
     if (layer.input == signature.input.name) continue;
     layer_blob[l] = layer.input_node.empty() ? "onnx_output!" + layer.input
                                              : "onnx_node!" + layer.input_node;
@@ -204,12 +213,13 @@ Result<std::vector<InputStats>> measure_input_energies(const EvalModel& model, c
     if (!sums[l].valid || sums[l].rows == 0) continue;
     const double n = static_cast<double>(sums[l].rows);
     for (const double s : sums[l].sum) stats[l].energy.push_back(static_cast<float>(s / n));
-    if (!sums[l].want_gram || sums[l].gram.empty()) continue;
-    const std::size_t k = sums[l].sum.size();
+    if (!sums[l].want_gram || sums[l].gram_rows == 0) continue;
+    const std::size_t k = sums[l].gram_size;
     stats[l].gram.resize(k * k);
     for (std::size_t i = 0; i < k; ++i) {
       for (std::size_t j = i; j < k; ++j) {
-        stats[l].gram[i * k + j] = stats[l].gram[j * k + i] = sums[l].gram[i * k + j] / n;
+        stats[l].gram[i * k + j] = stats[l].gram[j * k + i] =
+            sums[l].gram[i * k + j] / static_cast<double>(sums[l].gram_rows);
       }
     }
   }

@@ -20,6 +20,17 @@ struct CalibrationBatch {
   std::size_t batch_size = 100;
 };
 
+// Adds x xᵀ (upper triangle of the K × K `gram`) of one flat sample of K features; returns 1.
+std::uint64_t add_gram(const float* x, std::size_t k, std::vector<double>& gram);
+
+// Adds p pᵀ for input patches p of a 2-D Conv (layer.strides / pads / dilations, a kernel_h ×
+// kernel_w kernel) over one sample [C, H, W]: K = C·kernel_h·kernel_w in the weight's order
+// (channel, row, column), zero outside the image. At most kPatchesPerSample output positions,
+// spread evenly, keep the cost bounded. Returns the number of patches added.
+inline constexpr std::size_t kPatchesPerSample = 64;
+std::uint64_t add_patch_gram(const float* x, const std::vector<int>& dims, const WeightLayer& layer,
+                             std::int64_t kernel_h, std::int64_t kernel_w, std::vector<double>& gram);
+
 // Per layer: E[x_j²] of its input per input channel (layer.input: the graph input, or a node
 // output read back from OpenCV dnn), and for a fully connected layer with at most
 // kMaxGramInputs features the whole E[x xᵀ]. An entry stays empty when the input cannot be read

@@ -18,6 +18,28 @@ std::int64_t int_attribute(const onnx::NodeProto& node, const char* name, std::i
   return fallback;
 }
 
+std::vector<std::int64_t> ints_attribute(const onnx::NodeProto& node, const char* name,
+                                         std::vector<std::int64_t> fallback) {
+  for (const onnx::AttributeProto& a : node.attribute()) {
+    if (a.name() == name && a.type() == onnx::AttributeProto::INTS) return {a.ints().begin(), a.ints().end()};
+  }
+  return fallback;
+}
+
+// Strides, pads and dilations of a 2-D Conv with explicit padding (left empty otherwise).
+void describe_conv_geometry(const onnx::NodeProto& node, WeightLayer& layer) {
+  for (const onnx::AttributeProto& a : node.attribute()) {
+    if (a.name() == "auto_pad" && a.s() != "NOTSET") return;
+  }
+  auto strides = ints_attribute(node, "strides", {1, 1});
+  auto pads = ints_attribute(node, "pads", {0, 0, 0, 0});
+  auto dilations = ints_attribute(node, "dilations", {1, 1});
+  if (strides.size() != 2 || pads.size() != 4 || dilations.size() != 2) return;
+  layer.strides = std::move(strides);
+  layer.pads = std::move(pads);
+  layer.dilations = std::move(dilations);
+}
+
 // The node of the main graph that uses `info` as described by its first use.
 const onnx::NodeProto* weight_node(const onnx::GraphProto& graph, const TensorInfo& info) {
   if (!info.graph_path.empty() || info.uses.empty()) return nullptr;
@@ -55,6 +77,7 @@ void describe(const OnnxModel& model, const onnx::GraphProto& graph, const onnx:
     layer.input_axis = 1;
     layer.groups = static_cast<std::uint32_t>(std::max<std::int64_t>(1, int_attribute(node, "group", 1)));
     outputs = static_cast<std::uint64_t>(info.dims[0]);
+    if (info.dims.size() == 4) describe_conv_geometry(node, layer);
   } else if (op == "Gemm" && at == 1 && int_attribute(node, "transA", 0) == 0) {
     const bool trans_b = int_attribute(node, "transB", 0) != 0;
     layer.input_axis = trans_b ? 1 : 0;

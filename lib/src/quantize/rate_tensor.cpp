@@ -172,12 +172,27 @@ Trial search_step(const Weights& x, double lambda, unsigned threads) {
 }
 
 
+}  // namespace
+
+// K of the error-feedback path: dims[input_axis] of a rank-2 weight, else the product of dims[1..]
+// (a convolution's patch); 0 when it does not apply.
+std::uint64_t feedback_inputs(std::span<const std::int64_t> dims, std::uint32_t input_axis) {
+  if (dims.size() < 2 || input_axis > 1) return 0;
+  if (dims.size() == 2) return static_cast<std::uint64_t>(dims[input_axis]);
+  if (input_axis != 1) return 0;
+  std::uint64_t k = 1;
+  for (std::size_t d = 1; d < dims.size(); ++d) k *= static_cast<std::uint64_t>(dims[d]);
+  return k;
+}
+
+namespace {
+
 // The error-feedback path (rate_feedback.h); nullopt when H is not positive definite.
 std::optional<Trial> feedback_trial(const Weights& x, const RateTensorOptions& o,
                                     std::span<const std::int64_t> dims) {
   FeedbackProblem p;
   p.w = x.w;
-  p.inputs = static_cast<std::size_t>(dims[o.input_axis]);
+  p.inputs = static_cast<std::size_t>(feedback_inputs(dims, o.input_axis));
   p.outputs = x.w.size() / p.inputs;
   p.input_axis_last = o.input_axis == 1;
   p.gram = o.input_gram;
@@ -262,6 +277,7 @@ using quantize::rate::Weights;
 
 Status check_options(const RateTensorOptions& o, std::span<const std::int64_t> dims,
                      std::string_view name) {
+  using quantize::rate::feedback_inputs;
   const std::string where = "tensor '" + std::string(name) + "': ";
   if (!(o.lambda > 0.0) || !std::isfinite(o.lambda)) {
     return make_error(ErrorCode::kInvalidArgument,
@@ -271,12 +287,12 @@ Status check_options(const RateTensorOptions& o, std::span<const std::int64_t> d
     return make_error(ErrorCode::kInvalidArgument, where + "layer gain must be finite and >= 0");
   }
   if (!o.input_gram.empty()) {
-    const bool fits = dims.size() == 2 && o.input_axis < 2 && o.groups == 1 &&
-                      o.input_gram.size() == static_cast<std::uint64_t>(dims[o.input_axis]) *
-                                                 static_cast<std::uint64_t>(dims[o.input_axis]);
+    const std::uint64_t k = feedback_inputs(dims, o.input_axis);
+    const bool fits = dims.size() >= 2 && o.input_axis < 2 && o.groups == 1 && k > 0 &&
+                      (dims.size() == 2 || o.input_axis == 1) && o.input_gram.size() == k * k;
     if (!fits) {
       return make_error(ErrorCode::kInvalidArgument,
-                        where + "input_gram must be K × K for the input axis of a rank-2 tensor");
+                        where + "input_gram must be K × K for the inputs of one output");
     }
     for (const double g : o.input_gram) {
       if (!std::isfinite(g)) return make_error(ErrorCode::kInvalidArgument, where + "input_gram is not finite");
