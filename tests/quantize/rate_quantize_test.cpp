@@ -310,8 +310,11 @@ TEST(RateQuantizeTensor, ErrorFeedbackBeatsTheDiagonalOnCorrelatedInputs) {
   for (const float v : feedback.out) {
     EXPECT_EQ(v, static_cast<float>(std::nearbyint(v / feedback.stats.step) * feedback.stats.step));
   }
-  // A convolution's patch (K = channels × kernel) takes the same matrix.
-  const Outcome conv = quantize(w, {kOut, kIn / 4, 2, 2}, o);
+  // A convolution's patch (K = channels × kernel) takes the same matrix (the per-channel
+  // energies, which only the diagonal path uses, would be 6 here).
+  RateTensorOptions patches = o;
+  patches.input_energy = {};
+  const Outcome conv = quantize(w, {kOut, kIn / 4, 2, 2}, patches);
   EXPECT_EQ(conv.out, feedback.out);
   // A Gram matrix of the wrong size is rejected.
   gram.pop_back();
