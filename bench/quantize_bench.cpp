@@ -8,9 +8,11 @@
 // Cases: a 5000×5000 float32 tensor (25 M weights, N(0, 0.02)) at 8 bits, dense and pruned to
 // 10 % by magnitude; the synthetic VGG-16 of make_vgg16_model (138 M weights, He-initialised)
 // end to end (load, quantize with 8 bits conv / 5 bits fc, save), dense and pruned to the
-// paper's per-layer densities with prune_model. The naive reference and the exact method on
-// dense data are too slow to run in full: they run on a subset and are extrapolated by their
-// cost model (naive: n·k·iterations; exact: n·k), which the output says.
+// paper's per-layer densities with prune_model. Lloyd and the exact method run in full; the naive
+// reference and the exact method's layered O(k·n) DP (its fallback on ties, and the whole method
+// before the price search) are too slow for that: they run on a subset and are extrapolated by
+// their cost model (naive: n·k·iterations; layered DP: n·k), which the output says.
+// Memory is the child's peak RSS; for the model cases also as a multiple of the model's bytes.
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,6 +33,8 @@
 #include "dcz/prune.h"
 #include "dcz/quantize.h"
 #include "dcz/selection.h"
+#include "quantize/kmeans_internal.h"
+#include "quantize/optimal_internal.h"
 #include "quantize/rng.h"
 
 namespace {
@@ -140,8 +144,10 @@ double naive_lloyd(std::span<const float> values, unsigned k, unsigned iteration
 struct Outcome {
   double seconds = 0.0;
   std::string note;
-  double work = 0.0;        // n·k (exact method) or n·k·iterations (naive) the time covers
-  double work_iters = 0.0;  // model cases: Σ n·k·iterations of our Lloyd run
+  double work = 0.0;        // n·k (layered DP) or n·k·iterations (naive) the time covers
+  double work_iters = 0.0;  // Σ n·k·iterations of our Lloyd run
+  double peak_mib = 0.0;    // model cases: the highest of the phases' peaks (they reset it)
+  double model_bytes = 0.0;
 };
 
 dcz::KMeansOptions kmeans(KMeansMethod method, unsigned threads) {
@@ -196,17 +202,20 @@ Outcome naive_case(double density) {
   return {secs, buf, static_cast<double>(subset.size()) * 256 * kIterations};
 }
 
-// The exact method on every 25th nonzero; `work` = n·k.
-Outcome optimal_subset_case(double density) {
-  const auto subset = tensor_subset(density, 25);
+// The layered DP alone (what the exact method was before the price search, and its fallback) on
+// every 100th nonzero; `work` = n·k.
+Outcome layered_subset_case(double density) {
+  const auto subset = tensor_subset(density, 100);
   const auto t = Clock::now();
-  auto r =
-      dcz::kmeans_sorted(std::span<const float>(subset), 256, kmeans(KMeansMethod::kOptimal, 2));
+  const std::uint64_t distinct = dcz::quantize::count_distinct(std::span<const float>(subset));
+  const auto prefix = dcz::quantize::build_prefix(std::span<const float>(subset), distinct);
+  const auto ends = dcz::quantize::layered_partition(prefix, 256, 2);
   const double secs = seconds_since(t);
   char buf[200];
-  std::snprintf(buf, sizeof buf, "MEASURED ON A SUBSET: %zu values (every 25th), k 256",
-                subset.size());
-  return {secs, r ? buf : "error", static_cast<double>(subset.size()) * 256};
+  std::snprintf(buf, sizeof buf,
+                "MEASURED ON A SUBSET: %zu values (every 100th), k 256, %zu clusters, 2 threads",
+                subset.size(), ends.size());
+  return {secs, buf, static_cast<double>(subset.size()) * 256};
 }
 
 // Linux: VmHWM of /proc/self/status in MiB, and its reset (writing 5 to clear_refs), so that
@@ -266,7 +275,10 @@ Outcome model_case(const std::string& path, KMeansMethod method) {
     nk += static_cast<double>(l.stats.nonzeros) * k;
     nki += static_cast<double>(l.stats.nonzeros) * k * std::max(1u, l.stats.iterations);
   }
-  return {seconds_since(t), buf, nk, nki};
+  Outcome outcome{seconds_since(t), buf, nk, nki};
+  outcome.peak_mib = std::max({load_peak, quantize_peak, save_peak});
+  outcome.model_bytes = static_cast<double>(r->model_bytes);
+  return outcome;
 }
 
 std::map<std::string, std::function<Outcome()>> cases(const std::filesystem::path& dir) {
@@ -276,24 +288,27 @@ std::map<std::string, std::function<Outcome()>> cases(const std::filesystem::pat
       {"01 tensor25M dense lloyd 2T", [] { return tensor_case(KMeansMethod::kLloyd, 1.0, 2); }},
       {"02 tensor25M dense lloyd 1T", [] { return tensor_case(KMeansMethod::kLloyd, 1.0, 1); }},
       {"03 tensor25M dense naive-lloyd", [] { return naive_case(1.0); }},
-      {"04 tensor25M dense optimal", [] { return optimal_subset_case(1.0); }},
-      {"05 tensor25M pruned10% lloyd 2T", [] { return tensor_case(KMeansMethod::kLloyd, 0.1, 2); }},
-      {"06 tensor25M pruned10% optimal 2T",
+      {"04 tensor25M dense optimal 2T", [] { return tensor_case(KMeansMethod::kOptimal, 1.0, 2); }},
+      {"05 tensor25M dense layered-dp", [] { return layered_subset_case(1.0); }},
+      {"06 tensor25M pruned10% lloyd 2T", [] { return tensor_case(KMeansMethod::kLloyd, 0.1, 2); }},
+      {"07 tensor25M pruned10% optimal 2T",
        [] { return tensor_case(KMeansMethod::kOptimal, 0.1, 2); }},
-      {"07 vgg16 dense lloyd", [=] { return model_case(dense, KMeansMethod::kLloyd); }},
-      {"08 vgg16 pruned lloyd", [=] { return model_case(pruned, KMeansMethod::kLloyd); }},
-      {"09 vgg16 pruned optimal", [=] { return model_case(pruned, KMeansMethod::kOptimal); }},
+      {"08 vgg16 dense lloyd", [=] { return model_case(dense, KMeansMethod::kLloyd); }},
+      {"09 vgg16 dense optimal", [=] { return model_case(dense, KMeansMethod::kOptimal); }},
+      {"10 vgg16 pruned lloyd", [=] { return model_case(pruned, KMeansMethod::kLloyd); }},
+      {"11 vgg16 pruned optimal", [=] { return model_case(pruned, KMeansMethod::kOptimal); }},
   };
 }
 
 struct Row {
   Outcome outcome;
   double peak_mib = 0.0;
+  double cpu_seconds = 0.0;  // user + system of the child: the work, whatever else runs
   bool ok = false;
 };
 
-// Runs one case in a child ("<seconds>\t<work>\t<work_iters>\t<note>" on its stdout); the
-// child's peak RSS comes from wait4.
+// Runs one case in a child ("<seconds>\t<work>\t<work_iters>\t<peak>\t<bytes>\t<note>" on its
+// stdout); the child's peak RSS and CPU time come from wait4.
 Row run_in_child(const std::string& name, const std::filesystem::path& dir) {
   Row row;
   int fds[2];
@@ -315,25 +330,34 @@ Row run_in_child(const std::string& name, const std::filesystem::path& dir) {
   rusage u{};
   wait4(pid, &status, 0, &u);
   row.peak_mib = static_cast<double>(u.ru_maxrss) / 1024.0;
-  double secs = 0, work = 0, work_iters = 0;
+  row.cpu_seconds = static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+                    static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  Outcome& o = row.outcome;
   int consumed = 0;
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-      std::sscanf(out.c_str(), "%lf\t%lf\t%lf\t%n", &secs, &work, &work_iters, &consumed) == 3) {
-    std::string note = out.substr(static_cast<std::size_t>(consumed));
-    while (!note.empty() && note.back() == '\n') note.pop_back();
-    row.outcome = {secs, note, work, work_iters};
+      std::sscanf(out.c_str(), "%lf\t%lf\t%lf\t%lf\t%lf\t%n", &o.seconds, &o.work,
+                  &o.work_iters, &o.peak_mib, &o.model_bytes, &consumed) == 5) {
+    o.note = out.substr(static_cast<std::size_t>(consumed));
+    while (!o.note.empty() && o.note.back() == '\n') o.note.pop_back();
+    // Model cases reset the kernel's peak between phases: their own maximum is the process's.
+    row.peak_mib = std::max(row.peak_mib, o.peak_mib);
     row.ok = true;
   }
   return row;
 }
 
-void print_row(const std::string& name, double secs, double peak, const std::string& note) {
-  std::printf("%-36s %9.2f s %8.0f MiB  %s\n", name.c_str(), secs, peak, note.c_str());
+void print_row(const std::string& name, const Row& r) {
+  char ratio[32] = "";
+  if (r.outcome.model_bytes > 0)
+    std::snprintf(ratio, sizeof ratio, "%.2fx", r.peak_mib * 1048576.0 / r.outcome.model_bytes);
+  std::printf("%-34s %8.2f s %8.2f s %7.0f MiB %6s  %s\n", name.c_str(), r.outcome.seconds,
+              r.cpu_seconds, r.peak_mib, ratio, r.outcome.note.c_str());
   std::fflush(stdout);
 }
 
 void print_estimate(const std::string& name, double secs, const std::string& how) {
-  std::printf("%-36s %9.1f s %12s  EXTRAPOLATED: %s\n", name.c_str(), secs, "-", how.c_str());
+  std::printf("%-34s %8.1f s %10s %11s %6s  EXTRAPOLATED: %s\n", name.c_str(), secs, "-", "-", "-",
+              how.c_str());
 }
 
 // Makes the dense VGG-16 with make_vgg16_model and the pruned one with prune_model (the paper's
@@ -383,15 +407,19 @@ int main(int argc, char** argv) {
       return 1;
     }
     const Outcome o = it->second();
-    std::printf("%.6f\t%.6g\t%.6g\t%s\n", o.seconds, o.work, o.work_iters, o.note.c_str());
+    std::printf("%.6f\t%.6g\t%.6g\t%.6g\t%.6g\t%s\n", o.seconds, o.work, o.work_iters, o.peak_mib,
+                o.model_bytes, o.note.c_str());
     return o.note.rfind("error", 0) == 0 ? 1 : 0;
   }
   const bool have_models = make_models(dir);
   std::printf(
-      "%u hardware threads. Peak RSS = the child process (tensor cases: data generation\n"
-      "included; model cases: the last phase, since each phase resets the peak to get its own).\n",
+      "%u hardware threads. time = wall clock of the measured work; cpu = user + system time\n"
+      "of the whole child (data generation included; a loaded machine inflates time, not cpu).\n"
+      "Peak RSS = the child process (tensor cases: data generation included); x model = peak\n"
+      "RSS / the model's weight bytes.\n",
       std::thread::hardware_concurrency());
-  std::printf("%-36s %11s %12s  %s\n", "case", "time", "peak RSS", "notes");
+  std::printf("%-34s %10s %10s %11s %6s  %s\n", "case", "time", "cpu", "peak RSS", "xmodel",
+              "notes");
   std::map<std::string, Row> rows;
   for (const auto& [name, fn] : all) {
     if (name.find("vgg16") != std::string::npos && !have_models) {
@@ -399,12 +427,9 @@ int main(int argc, char** argv) {
       continue;
     }
     Row r = run_in_child(name, dir);
-    if (!r.ok) {
-      print_row(name, 0, r.peak_mib, "failed");
-      continue;
-    }
-    print_row(name, r.outcome.seconds, r.peak_mib, r.outcome.note);
-    rows[name] = r;
+    if (!r.ok) r.outcome.note = "failed";
+    print_row(name, r);
+    if (r.ok) rows[name] = r;
   }
   // The slow methods on the full inputs, from their measured cost per unit of work.
   auto rate = [&](const char* name) {
@@ -413,10 +438,10 @@ int main(int argc, char** argv) {
     return it->second.outcome.seconds / it->second.outcome.work;
   };
   const double naive = rate("03 tensor25M dense naive-lloyd");
-  const double exact = rate("04 tensor25M dense optimal");
+  const double layered = rate("05 tensor25M dense layered-dp");
   char how[200];
-  for (const char* target : {"01 tensor25M dense lloyd 2T", "05 tensor25M pruned10% lloyd 2T",
-                             "07 vgg16 dense lloyd", "08 vgg16 pruned lloyd"}) {
+  for (const char* target : {"01 tensor25M dense lloyd 2T", "06 tensor25M pruned10% lloyd 2T",
+                             "08 vgg16 dense lloyd", "10 vgg16 pruned lloyd"}) {
     const auto it = rows.find(target);
     if (it == rows.end() || naive == 0) continue;
     std::snprintf(how, sizeof how, "%.3g ns per value x centroid x iteration, x %.3g (case %.2s)",
@@ -424,13 +449,14 @@ int main(int argc, char** argv) {
     print_estimate(std::string("naive-lloyd as case ") + std::string(target, 2),
                    naive * it->second.outcome.work_iters, how);
   }
-  for (const char* target : {"01 tensor25M dense lloyd 2T", "07 vgg16 dense lloyd"}) {
+  for (const char* target : {"04 tensor25M dense optimal 2T", "07 tensor25M pruned10% optimal 2T",
+                             "09 vgg16 dense optimal", "11 vgg16 pruned optimal"}) {
     const auto it = rows.find(target);
-    if (it == rows.end() || exact == 0) continue;
-    std::snprintf(how, sizeof how, "%.3g ns per value x centroid, x %.3g (case %.2s)", exact * 1e9,
-                  it->second.outcome.work, target);
-    print_estimate(std::string("optimal as case ") + std::string(target, 2),
-                   exact * it->second.outcome.work, how);
+    if (it == rows.end() || layered == 0) continue;
+    std::snprintf(how, sizeof how, "%.3g ns per value x centroid, x %.3g (case %.2s)",
+                  layered * 1e9, it->second.outcome.work, target);
+    print_estimate(std::string("layered-dp as case ") + std::string(target, 2),
+                   layered * it->second.outcome.work, how);
   }
   return 0;
 }

@@ -13,7 +13,7 @@
 // (about 56 bytes); the two directions run at once when threads allow.
 //
 // optimal_partition first tries the price search of optimal_lagrange.cpp, whose time does not
-// grow with k (on 25 M normal weights at k = 256 about a thousand times faster than this DP); the
+// grow with k (on 25 M normal weights at k = 256 a few hundred times faster than this DP); the
 // DP here is its fallback when ties leave no price that gives exactly k clusters.
 #include <algorithm>
 #include <cmath>
