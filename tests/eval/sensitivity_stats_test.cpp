@@ -203,5 +203,25 @@ TEST(MeasureSensitivity, ConvLayersGetPatchMomentsOnLeNet5) {
   }
 }
 
+TEST(MeasureSensitivity, SequentialRefreshRemeasuresOneLayer) {
+  auto f = load_fixture();
+  if (!f) GTEST_SKIP() << "Fashion-MNIST (dataset-fashion-mnist) or the sample model is missing";
+  auto stats = measure_sensitivity(f->model, {}, f->data, f->eval, kSamples);
+  ASSERT_TRUE(stats.is_ok()) << stats.status().to_string();
+  auto layers = describe_weight_layers(f->model, {});
+  ASSERT_TRUE(layers.is_ok());
+  const auto refresh = sequential_refresh(f->data, f->eval, kSamples);
+  WeightSensitivity fc2 = stats->weights[1];
+  fc2.input_energy.assign(fc2.input_energy.size(), -1.0f);
+  fc2.input_gram.clear();
+  ASSERT_TRUE(refresh(f->model, (*layers)[1], fc2).is_ok());
+  ASSERT_EQ(fc2.input_energy.size(), stats->weights[1].input_energy.size());
+  for (std::size_t j = 0; j < fc2.input_energy.size(); ++j) {
+    EXPECT_NEAR(fc2.input_energy[j], stats->weights[1].input_energy[j], 1e-6 * stats->weights[1].input_energy[j] + 1e-12);
+  }
+  EXPECT_EQ(fc2.input_gram.size(), stats->weights[1].input_gram.size());
+  EXPECT_EQ(fc2.layer_gain, stats->weights[1].layer_gain);  // kept
+}
+
 }  // namespace
 }  // namespace dcz

@@ -150,5 +150,36 @@ TEST(RateQuantizeModel, ExplicitlySelectedNonFloatTensorIsAnError) {
   EXPECT_NE(r.status().message().find("fc0.weight"), std::string::npos) << r.status().message();
 }
 
+TEST(RateQuantizeModel, RefreshSeesTheEarlierLayersQuantized) {
+  OnnxModel m = parse(test::make_mlp_model({64, 32, 10}, 6));
+  const std::size_t original_levels = distinct_nonzero(floats(m, "fc0.weight"));
+  SensitivityStats stats;
+  for (const char* name : {"fc0.weight", "fc1.weight"}) {
+    WeightSensitivity s;
+    s.name = name;
+    stats.weights.push_back(s);
+  }
+  std::vector<std::pair<std::string, std::size_t>> calls;  // layer, fc0's distinct values then
+  RateQuantizeOptions o = options(1e-4);
+  o.sensitivity = &stats;
+  o.refresh = [&](const OnnxModel& model, const WeightLayer& layer, WeightSensitivity& s) {
+    calls.emplace_back(layer.weight.name, distinct_nonzero(floats(model, "fc0.weight")));
+    s.layer_gain = 2.0;  // what the refresh measures is what the layer uses
+    return Status::ok();
+  };
+  auto r = rate_quantize_model(m, o);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0], std::make_pair(std::string("fc0.weight"), original_levels));
+  EXPECT_EQ(calls[1].first, "fc1.weight");
+  EXPECT_LT(calls[1].second, original_levels);
+  EXPECT_EQ(r->layers[0].gain, 2.0);
+  o.refresh = [](const OnnxModel&, const WeightLayer&, WeightSensitivity&) {
+    return make_error(ErrorCode::kEngineFailed, "refresh failed");
+  };
+  OnnxModel again = parse(test::make_mlp_model({64, 32, 10}, 6));
+  EXPECT_EQ(rate_quantize_model(again, o).status().code(), ErrorCode::kEngineFailed);
+}
+
 }  // namespace
 }  // namespace dcz

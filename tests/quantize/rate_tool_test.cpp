@@ -63,7 +63,8 @@ TEST_F(RateQuantizeTool, BadLambdaOrOptionMixIsAUsageErrorAndWritesNothing) {
        {"--method rate --lambda 0", "--method rate --lambda -1", "--method rate --lambda nan",
         "--method rate --lambda inf", "--method rate", "--lambda 1e-4",
         "--method rate --lambda 1e-4 --bits 4", "--method rate --lambda 1e-4 --recipe r.json",
-        "--calibration 10", "--method rate --lambda 1e-4 --calibration 0"}) {
+        "--calibration 10", "--method rate --lambda 1e-4 --calibration 0",
+        "--method rate --lambda 1e-4 --sequential"}) {
     const auto r = run(std::string("model.onnx -o q.onnx ") + args);
     EXPECT_EQ(r.exit_code, 1) << args << ": " << r.err;
     EXPECT_FALSE(fs::exists(dir_ / "q.onnx")) << args;

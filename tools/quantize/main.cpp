@@ -14,10 +14,8 @@
 #include "dcz/onnx_model.h"
 #include "dcz/quantize.h"
 #include "dcz/rate_quantize.h"
-#ifdef DCZ_QUANTIZE_CALIBRATION
 #include "dcz/dataset.h"
 #include "dcz/eval.h"
-#endif
 
 namespace {
 
@@ -28,7 +26,7 @@ using Clock = std::chrono::steady_clock;
 struct RateArgs {
   bool enabled = false;
   double lambda = 0.0;
-  bool keep_biases = false;
+  bool keep_biases = false, sequential = false;
   std::string data;
   std::size_t calibration = 1000;
   double scale = 1.0;
@@ -93,25 +91,28 @@ dcz::Status check_paths(const Args& a, const std::filesystem::path& out) {
   return dcz::Status::ok();
 }
 
-// The sensitivity statistics of --data, measured on the model before it is quantized.
-dcz::Result<std::optional<dcz::SensitivityStats>> calibrate(const dcz::OnnxModel& model,
-                                                            const Args& a) {
-  if (a.rate.data.empty()) return std::optional<dcz::SensitivityStats>();
+// --data: the calibration images, their preprocessing and the statistics measured on the model
+// before it is quantized.
+struct Calibration {
+  dcz::Dataset data;
+  dcz::EvalOptions eval;
+  dcz::SensitivityStats stats;
+};
+
+dcz::Status calibrate(const dcz::OnnxModel& model, const Args& a, Calibration& c) {
 #ifdef DCZ_QUANTIZE_CALIBRATION
   DCZ_ASSIGN_OR_RETURN(dcz::DatasetSpec spec, dcz::parse_dataset_spec(a.rate.data));
   dcz::DatasetLoadOptions load;
   load.limit = a.rate.calibration;
-  DCZ_ASSIGN_OR_RETURN(dcz::Dataset data, dcz::load_dataset(spec, load));
-  dcz::EvalOptions eval;
-  eval.preprocess = {a.rate.scale, a.rate.mean, a.rate.std};
-  eval.batch_size = a.rate.batch;
-  eval.threads = a.options.kmeans.threads;
-  DCZ_ASSIGN_OR_RETURN(dcz::SensitivityStats stats,
-                       dcz::measure_sensitivity(model, a.options.selection, data, eval,
-                                                a.rate.calibration));
-  return std::optional<dcz::SensitivityStats>(std::move(stats));
+  DCZ_ASSIGN_OR_RETURN(c.data, dcz::load_dataset(spec, load));
+  c.eval.preprocess = {a.rate.scale, a.rate.mean, a.rate.std};
+  c.eval.batch_size = a.rate.batch;
+  c.eval.threads = a.options.kmeans.threads;
+  DCZ_ASSIGN_OR_RETURN(c.stats, dcz::measure_sensitivity(model, a.options.selection, c.data, c.eval,
+                                                         a.rate.calibration));
+  return dcz::Status::ok();
 #else
-  (void)model;
+  (void)model, (void)a, (void)c;
   return dcz::make_error(dcz::ErrorCode::kUnsupported,
                          "--data needs dcz_eval (OpenCV dnn), which this build does not include");
 #endif
@@ -119,14 +120,19 @@ dcz::Result<std::optional<dcz::SensitivityStats>> calibrate(const dcz::OnnxModel
 
 // --method rate: check, calibrate, quantize, write.
 int run_rate(const Args& a, dcz::OnnxModel& model, const std::filesystem::path& out) {
-  auto stats = calibrate(model, a);
-  if (!stats) return dcz::cli::report(kTool, stats.status());
   dcz::RateQuantizeOptions o;
   o.lambda = a.rate.lambda;
   o.selection = a.options.selection;
-  o.sensitivity = *stats ? &**stats : nullptr;
   o.biases = !a.rate.keep_biases;
   o.threads = a.options.kmeans.threads;
+  Calibration c;
+  if (!a.rate.data.empty()) {
+    if (auto s = calibrate(model, a, c); !s) return dcz::cli::report(kTool, s);
+    o.sensitivity = &c.stats;
+#ifdef DCZ_QUANTIZE_CALIBRATION
+    if (a.rate.sequential) o.refresh = dcz::sequential_refresh(c.data, c.eval, a.rate.calibration);
+#endif
+  }
   auto report = dcz::rate_quantize_model(model, o);
   if (!report) return dcz::cli::report(kTool, report.status());
   if (auto s = write_model(model, a, out); !s) return dcz::cli::report(kTool, s);
@@ -143,7 +149,7 @@ int run_rate(const Args& a, dcz::OnnxModel& model, const std::filesystem::path& 
 dcz::Status check_method(const Args& a, const CLI::App& app) {
   const auto given = [&](const char* name) { return app.count(name) > 0; };
   if (!a.rate.enabled) {
-    for (const char* name : {"--lambda", "--data", "--calibration", "--keep-biases"}) {
+    for (const char* name : {"--lambda", "--data", "--calibration", "--keep-biases", "--sequential"}) {
       if (given(name)) {
         return dcz::make_error(dcz::ErrorCode::kInvalidArgument,
                                std::string(name) + " needs --method rate");
@@ -157,6 +163,9 @@ dcz::Status check_method(const Args& a, const CLI::App& app) {
   if (!(a.rate.lambda > 0.0) || !std::isfinite(a.rate.lambda)) {
     return dcz::make_error(dcz::ErrorCode::kInvalidArgument,
                            "--lambda must be a finite number > 0");
+  }
+  if (given("--sequential") && !given("--data")) {
+    return dcz::make_error(dcz::ErrorCode::kInvalidArgument, "--sequential needs --data");
   }
   for (const char* name : {"--bits", "--conv-bits", "--fc-bits", "--recipe", "--init", "--seed",
                            "--max-iterations", "--tolerance"}) {
@@ -235,6 +244,9 @@ int main(int argc, char** argv) {
   app.add_option("--data", a.rate.data,
                  "rate: calibration data weighting each error by its layer's input energy and "
                  "measured gain: idx:IMAGES,LABELS | cifar:FILE | npy:INPUTS,LABELS");
+  app.add_flag("--sequential", a.rate.sequential,
+               "rate: re-measure each layer's inputs on the model with the layers before it "
+               "already quantized, so it compensates their errors (one calibration pass per layer)");
   app.add_option("--calibration", a.rate.calibration,
                  "rate: calibration samples, spread evenly over --data")
       ->check(CLI::PositiveNumber)

@@ -25,6 +25,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -168,7 +169,18 @@ struct RateQuantizeOptions {
   // importance is the layer gain. Stored float32 it would cost 32 bits per value.
   bool biases = true;
   unsigned threads = 0;             // 0: hardware concurrency
+  // Sequential calibration (GPTQ's order): called before each weight layer, with the model whose
+  // earlier layers are already quantized, to re-measure that layer's input statistics
+  // (input_energy, input_gram) so that it compensates the errors before it. Null: the given
+  // statistics are used as they are. See sequential_refresh.
+  std::function<Status(const OnnxModel&, const WeightLayer&, WeightSensitivity&)> refresh;
 };
+
+// In dcz_eval: a refresh that re-measures one layer's input statistics on `samples` calibration
+// images (as measure_sensitivity does; the gain is kept). The dataset and options must outlive
+// the returned function.
+std::function<Status(const OnnxModel&, const WeightLayer&, WeightSensitivity&)> sequential_refresh(
+    const Dataset& calibration, const EvalOptions& eval, std::size_t samples);
 
 struct RateLayerReport {
   std::string name;

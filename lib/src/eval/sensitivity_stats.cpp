@@ -23,19 +23,41 @@ eval::CalibrationBatch calibration_batch(const Dataset& data, const EvalOptions&
   return b;
 }
 
-}  // namespace
-
-Result<SensitivityStats> measure_sensitivity(const OnnxModel& model,
-                                             const WeightSelection& selection,
-                                             const Dataset& calibration, const EvalOptions& eval,
-                                             std::size_t samples) {
+Status check_calibration(const Dataset& calibration, const EvalOptions& eval, std::size_t samples) {
   if (samples == 0) return make_error(ErrorCode::kInvalidArgument, "calibration needs at least one sample");
   if (eval.batch_size == 0) return make_error(ErrorCode::kInvalidArgument, "batch size must be > 0");
   if (calibration.size() == 0) {
     return make_error(ErrorCode::kBadDataset, calibration.name + ": the calibration dataset is empty");
   }
-  DCZ_TRY(validate_preprocess(eval.preprocess,
-                              calibration.sample_shape.empty() ? 1 : calibration.sample_shape[0]));
+  return validate_preprocess(eval.preprocess,
+                             calibration.sample_shape.empty() ? 1 : calibration.sample_shape[0]);
+}
+
+}  // namespace
+
+std::function<Status(const OnnxModel&, const WeightLayer&, WeightSensitivity&)> sequential_refresh(
+    const Dataset& calibration, const EvalOptions& eval, std::size_t samples) {
+  return [&calibration, &eval, samples](const OnnxModel& model, const WeightLayer& layer,
+                                        WeightSensitivity& s) -> Status {
+    DCZ_TRY(check_calibration(calibration, eval, samples));
+    const eval::CalibrationBatch batch =
+        calibration_batch(calibration, eval, std::min(samples, calibration.size()));
+    DCZ_ASSIGN_OR_RETURN(std::string onnx, model.serialize());
+    const EvalModel runnable{"calibration model", std::move(onnx)};
+    DCZ_ASSIGN_OR_RETURN(std::vector<eval::InputStats> inputs,
+                         eval::measure_input_energies(runnable, model, {layer}, batch));
+    // A layer whose input could not be read keeps its earlier statistics.
+    if (!inputs[0].energy.empty()) s.input_energy = std::move(inputs[0].energy);
+    if (!inputs[0].gram.empty()) s.input_gram = std::move(inputs[0].gram);
+    return Status::ok();
+  };
+}
+
+Result<SensitivityStats> measure_sensitivity(const OnnxModel& model,
+                                             const WeightSelection& selection,
+                                             const Dataset& calibration, const EvalOptions& eval,
+                                             std::size_t samples) {
+  DCZ_TRY(check_calibration(calibration, eval, samples));
   set_engine_threads(eval.threads);
   DCZ_ASSIGN_OR_RETURN(std::vector<WeightLayer> layers, describe_weight_layers(model, selection));
   const eval::CalibrationBatch batch =

@@ -76,7 +76,14 @@ Result<RateQuantizeReport> rate_quantize_model(OnnxModel& model, const RateQuant
     RateTensorOptions o;
     o.lambda = options.lambda;
     o.threads = options.threads;
-    if (const WeightSensitivity* s = find_sensitivity(options.sensitivity, layer.weight.name)) {
+    const WeightSensitivity* s = find_sensitivity(options.sensitivity, layer.weight.name);
+    WeightSensitivity refreshed;
+    if (s && options.refresh) {
+      refreshed = *s;
+      DCZ_TRY(options.refresh(model, layer, refreshed));
+      s = &refreshed;
+    }
+    if (s) {
       o.input_energy = s->input_energy;
       o.input_axis = s->input_axis;
       o.groups = s->groups;
