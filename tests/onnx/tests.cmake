@@ -11,4 +11,5 @@ dcz_gtest(test_onnx
     onnx/malformed_test.cpp
     onnx/tensor_order_test.cpp
     onnx/save_test.cpp
+    onnx/load_file_test.cpp
   LIBS dcz dcz_test_support onnx onnx_proto)
