@@ -1,4 +1,5 @@
-# Symbol coder throughput (Huffman, fixed bits, zstd symbols) and whole sparse-tensor decode.
+# Symbol coder throughput (Huffman, fixed bits, zstd symbols) and whole sparse-tensor decode,
+# representation 1 next to representation 2 (levels).
 add_executable(bench_entropy entropy_bench.cpp)
 target_link_libraries(bench_entropy PRIVATE dcz_core dcz_options benchmark::benchmark)
 target_include_directories(bench_entropy PRIVATE ${PROJECT_SOURCE_DIR}/lib/src)

@@ -13,6 +13,7 @@
 
 #include "entropy/fixed_bits.h"
 #include "entropy/huffman.h"
+#include "entropy/levels.h"
 #include "entropy/sparse_codebook.h"
 #include "entropy/zstd_symbols.h"
 
@@ -159,6 +160,33 @@ void BM_SparseTensorDecode(benchmark::State& state) {
   state.counters["stored_bits_per_weight"] = double(e.stored_size()) * 8 / double(kSymbols);
 }
 
+// The same layer as representation 2 (levels, SPEC 6.10): one context-coded level per element,
+// decoded with 1 or 2 threads (its 64 chunks decode independently). Same items (elements/s) as
+// BM_SparseTensorDecode, so the two read side by side; "nonzeros_per_s" counts the 9% nonzeros.
+void BM_LevelsTensorDecode(benchmark::State& state) {
+  const SparseLayer& layer = sparse_layer();
+  dcz::TensorView t{dcz::DType::kFloat32, layer.dims, layer.bytes};
+  auto e = **dcz::encode_levels(t, {});
+  dcz::EncodedTensorView v{e.representation, e.params, {}};
+  for (const auto& s : e.streams) {
+    v.streams.push_back({s.role, s.coding, s.param, s.decoded_size, 0, s.bytes});
+  }
+  std::vector<std::uint8_t> out(layer.bytes.size());
+  for (auto _ : state) {
+    dcz::Status s = dcz::decode_levels(v, dcz::DType::kFloat32, layer.dims, out, false,
+                                       unsigned(state.range(0)));
+    if (!s.is_ok()) state.SkipWithError(s.to_string().c_str());
+    benchmark::DoNotOptimize(out.data());
+  }
+  if (out != layer.bytes) state.SkipWithError("levels round trip differs");
+  std::uint64_t nonzeros = 0;
+  for (std::size_t i = 0; i < layer.bytes.size(); i += 4) nonzeros += std::memcmp(&layer.bytes[i], "\0\0\0\0", 4) != 0;
+  state.SetItemsProcessed(std::int64_t(state.iterations()) * std::int64_t(kSymbols));
+  state.counters["nonzeros_per_s"] =
+      benchmark::Counter(double(state.iterations()) * double(nonzeros), benchmark::Counter::kIsRate);
+  state.counters["stored_bits_per_weight"] = double(e.stored_size()) * 8 / double(kSymbols);
+}
+
 // The same layer through the whole encoder with every option on auto (zstd level 19 candidates
 // included): the cost of choosing by actual size.
 void BM_SparseTensorEncodeAuto(benchmark::State& state) {
@@ -182,6 +210,9 @@ BENCHMARK(BM_ZstdSymbolsDecode)->Arg(5)->Arg(8)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SparseTensorDecode)
     ->Args({1, 1})->Args({2, 1})->Args({3, 1})->Args({1, 2})->Args({3, 2})
     ->Unit(benchmark::kMillisecond);
+// Two threads: wall time (the CPU time of the main thread would only count its own chunks).
+BENCHMARK(BM_LevelsTensorDecode)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LevelsTensorDecode)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SparseTensorEncodeAuto)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace

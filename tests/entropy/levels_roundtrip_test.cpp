@@ -169,7 +169,7 @@ TEST(LevelsSpecExample, EncodesAndDecodesTheSpecBytes) {
   EXPECT_EQ(e.params, (std::vector<std::uint8_t>{3, 0, 1, 0, 3, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0}));
   ASSERT_EQ(e.streams.size(), 2u);
   EXPECT_EQ(e.streams[0].bytes, (std::vector<std::uint8_t>{0, 0, 0x80, 0x3f, 0, 0, 0, 0x40, 0, 0, 0x40, 0x40}));
-  const std::vector<std::uint8_t> spec_levels = {0xc1, 0x10, 0x9e, 0x70, 0x8d, 0x9d};
+  const std::vector<std::uint8_t> spec_levels = {0x71, 0x6f, 0x71, 0x90, 0xf9, 0x47, 0x00};
   EXPECT_EQ(e.streams[1].bytes, spec_levels);
   EncodedTensor from_spec = e;
   from_spec.streams[1].bytes = spec_levels;

@@ -123,8 +123,7 @@ Status decode_chunk(const LevelsStreams& s, const Chunk& c, const LevelRange& ra
   const StreamView& v = *s.levels;
   entropy::RangeDecoder raw(v.bytes.data() + c.offset, std::size_t(c.size));
   auto& dec = wrap(raw);
-  auto contexts = entropy::level_contexts(entropy::level_sig_initial(
-      s.geometry.rows * s.geometry.row_length, s.params.nonzeros));
+  auto contexts = std::make_unique<entropy::LevelContexts>();
   std::vector<std::int8_t> above(std::size_t(s.geometry.row_length), 0);
   std::uint64_t element = c.first_row * s.geometry.row_length;
   for (std::uint64_t r = 0; r < c.rows; ++r) {

@@ -44,10 +44,10 @@ class LevelSource {
   std::uint64_t zeros_left_ = 0;
 };
 
-void encode_chunk(LevelSource& source, const LevelRange& range, std::uint16_t sig_initial, std::uint64_t rows,
+void encode_chunk(LevelSource& source, const LevelRange& range, std::uint64_t rows,
                   std::uint64_t row_length, std::vector<std::uint8_t>& out) {
   entropy::RangeEncoder enc(out);
-  auto contexts = entropy::level_contexts(sig_initial);
+  auto contexts = std::make_unique<LevelContexts>();
   std::vector<std::int8_t> above(std::size_t(row_length), 0);
   for (std::uint64_t r = 0; r < rows; ++r) {
     std::int8_t left = 0;
@@ -105,12 +105,11 @@ Result<std::optional<EncodedTensor>> encode_levels(const TensorView& tensor,
   levels.coding = StreamCoding::kAdaptiveBinary;
   levels.decoded_size = elements;
   LevelSource source(*sparse, negatives);
-  const std::uint16_t sig_initial = entropy::level_sig_initial(elements, params.nonzeros);
   for (std::uint32_t c = 0; c < chunks; ++c) {
     const std::uint64_t first = entropy::levels_chunk_first_row(g.rows, chunks, c);
     const std::uint64_t last = entropy::levels_chunk_first_row(g.rows, chunks, c + 1);
     const std::size_t before = levels.bytes.size();
-    encode_chunk(source, range, sig_initial, last - first, g.row_length, levels.bytes);
+    encode_chunk(source, range, last - first, g.row_length, levels.bytes);
     if (c + 1 < chunks) params.chunk_sizes.push_back(levels.bytes.size() - before);
   }
 

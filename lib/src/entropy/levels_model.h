@@ -1,14 +1,14 @@
-// Binarization and context selection of the levels representation (format/SPEC.md 6.10.4): one
+// Binarization and context selection of the levels representation (format/SPEC.md 6.10.5): one
 // signed level per element, coded as a significance bin, a sign bin, a "magnitude > 1" bin and an
 // Exp-Golomb remainder whose suffix bits adapt through a context tree, with contexts from the left
-// and upper neighbours. The encoder and the decoder share this file so that they cannot disagree
-// on a context. (Measured on k-means and uniform-grid models, bench_levels: one "> j" bin beats
-// two, four or eight; sign- or neighbour-dependent remainder contexts dilute more than they gain.)
+// and upper neighbours and, for the magnitude, the sign. The encoder and the decoder share this
+// file so that they cannot disagree on a context. The choices were measured (SPEC 6.10.5 lists
+// them): one "> j" bin beats two, four or eight; magnitude contexts by neighbourhood dilute more
+// than they gain; by sign they cost little and keep asymmetric codebooks cheap.
 #pragma once
 
 #include <bit>
 #include <cstdint>
-#include <memory>
 
 #include "entropy/range_coder.h"
 
@@ -24,28 +24,11 @@ inline constexpr int kLevelClamp = int(kLevelGreaterFlags) + 1;
 struct LevelContexts {
   BitModel sig[9];
   BitModel sign[9];
-  BitModel greater[kLevelGreaterFlags][3];
-  BitModel prefix[kLevelPrefixMax + 1];
-  BitModel tree[kLevelTreeBits + 1][1u << kLevelTreeBits];  // tree[n][node], node 1 ... 2^n - 1
+  // Magnitude contexts, by sign (index 1: negative): the two sides of a codebook may differ.
+  BitModel greater[2][kLevelGreaterFlags][3];
+  BitModel prefix[2][kLevelPrefixMax + 1];
+  BitModel tree[2][kLevelTreeBits + 1][1u << kLevelTreeBits];  // tree[sign][n][node], node 1 ... 2^n - 1
 };
-
-// Initial P(level = 0) of the significance contexts: the tensor's share of zeros, (E - Z) / E, in
-// 15 bits, within 1 ... 2^15 - 1. Integer-only: E and Z are scaled below 2^48 first.
-inline std::uint16_t level_sig_initial(std::uint64_t elements, std::uint64_t nonzeros) {
-  const unsigned drop = std::bit_width(elements) > 48 ? unsigned(std::bit_width(elements)) - 48 : 0;
-  const std::uint64_t e = elements >> drop, zeros = (elements - nonzeros) >> drop;
-  std::uint64_t p = e == 0 ? kRangeProbOne / 2 : (zeros << kRangeProbBits) / e;
-  if (p < 1) p = 1;
-  if (p > kRangeProbOne - 1) p = kRangeProbOne - 1;
-  return std::uint16_t(p);
-}
-
-// A chunk's contexts: all at 1/2 except the significance contexts, at `sig_initial`.
-inline std::unique_ptr<LevelContexts> level_contexts(std::uint16_t sig_initial) {
-  auto c = std::make_unique<LevelContexts>();
-  for (BitModel& m : c->sig) m.fast = m.slow = sig_initial;
-  return c;
-}
 
 inline std::int8_t level_clamp(std::int32_t level) {
   return std::int8_t(level > kLevelClamp ? kLevelClamp : level < -kLevelClamp ? -kLevelClamp : level);
@@ -86,19 +69,19 @@ inline void encode_level(RangeEncoder& enc, LevelContexts& c, const LevelRange& 
   for (unsigned j = 1; j <= kLevelGreaterFlags; ++j) {
     if (j >= max) return;  // |level| <= max: the bin is known
     const unsigned more = a > j;
-    enc.encode(c.greater[j - 1][level_greater_context(left, up, j)], more);
+    enc.encode(c.greater[negative][j - 1][level_greater_context(left, up, j)], more);
     if (!more) return;
   }
   const std::uint32_t v = a - kLevelGreaterFlags;  // remainder + 1, >= 1
   const unsigned n = unsigned(std::bit_width(v)) - 1;
-  for (unsigned k = 0; k < n; ++k) enc.encode(c.prefix[k], 1);
-  enc.encode(c.prefix[n], 0);
+  for (unsigned k = 0; k < n; ++k) enc.encode(c.prefix[negative][k], 1);
+  enc.encode(c.prefix[negative][n], 0);
   const std::uint32_t rest = v - (std::uint32_t{1} << n);
   if (n <= kLevelTreeBits) {
     unsigned node = 1;
     for (unsigned b = n; b-- > 0;) {
       const unsigned bin = (rest >> b) & 1u;
-      enc.encode(c.tree[n][node], bin);
+      enc.encode(c.tree[negative][n][node], bin);
       node = 2 * node + bin;
     }
   } else {
@@ -125,20 +108,20 @@ bool decode_nonzero_level(Decoder& dec, LevelContexts& c, const LevelRange& rang
       a = kLevelGreaterFlags + 1;
       break;
     }
-    if (j >= max || !dec.decode(c.greater[j - 1][level_greater_context(left, up, j)])) {
+    if (j >= max || !dec.decode(c.greater[negative][j - 1][level_greater_context(left, up, j)])) {
       a = j;
       break;
     }
   }
   if (a > kLevelGreaterFlags) {
     unsigned n = 0;
-      while (dec.decode(c.prefix[n])) {
+      while (dec.decode(c.prefix[negative][n])) {
       if (++n > kLevelPrefixMax) return false;
     }
     std::uint32_t rest = 0;
     if (n <= kLevelTreeBits) {
       unsigned node = 1;
-      for (unsigned b = 0; b < n; ++b) node = 2 * node + dec.decode(c.tree[n][node]);
+      for (unsigned b = 0; b < n; ++b) node = 2 * node + dec.decode(c.tree[negative][n][node]);
       rest = node - (1u << n);
     } else {
       for (unsigned b = 0; b < n; ++b) rest = 2 * rest + dec.decode_equiprobable();

@@ -1,9 +1,12 @@
 // The adaptive binary range coder of the levels representation (format/SPEC.md 6.10): LZMA's
 // range coder (32-bit range, carry propagation through a cached byte) with 15-bit probabilities
-// and a two-rate estimate per context (the mean of a fast and a slow exponential average, as in
-// VVC's CABAC). Integer-only, so encoder and decoder agree bit for bit on every platform.
+// and a two-rate estimate per context (a fast and a slow exponential average mixed 1:3, as VVC's
+// CABAC mixes two rates; the slow one starts as a running mean so small tensors learn quickly).
+// Integer-only, so encoder and decoder agree bit for bit on every platform.
 #pragma once
 
+#include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -22,14 +25,18 @@ inline constexpr std::size_t kRangeInitBytes = 4;     // bytes the decoder reads
 struct BitModel {
   std::uint16_t fast = kRangeProbOne / 2;
   std::uint16_t slow = kRangeProbOne / 2;
-  std::uint32_t p0() const { return (std::uint32_t(fast) + slow) >> 1; }
+  std::uint8_t seen = 0;  // bins coded with this context, up to 63
+  std::uint32_t p0() const { return (std::uint32_t(fast) + 3u * slow) >> 2; }
   void update(unsigned bin) {
+    // The slow estimate starts as a running mean (shift 1, 2, 2, 3, ...) and settles at 1/128.
+    const unsigned slow_shift = std::min(kRangeSlowShift, unsigned(std::bit_width(seen + 1u)));
+    if (seen < 63) ++seen;
     if (bin) {
       fast = std::uint16_t(fast - (fast >> kRangeFastShift));
-      slow = std::uint16_t(slow - (slow >> kRangeSlowShift));
+      slow = std::uint16_t(slow - (slow >> slow_shift));
     } else {
       fast = std::uint16_t(fast + ((kRangeProbOne - fast) >> kRangeFastShift));
-      slow = std::uint16_t(slow + ((kRangeProbOne - slow) >> kRangeSlowShift));
+      slow = std::uint16_t(slow + ((kRangeProbOne - slow) >> slow_shift));
     }
   }
 };
