@@ -110,6 +110,19 @@ TEST_F(CompressSearch, MisuseIsAUsageErrorAndWritesNothing) {
   }
 }
 
+TEST_F(CompressSearch, NoCandidateWithinBudgetIsExitFourAndWritesNothing) {
+  // 1-bit codebooks break the model at every pruning level, and a budget under one sample of 500
+  // allows no loss at all.
+  const fs::path out = dir_ / "x.dcz";
+  auto r = run_tool("dcz-compress", kLeNet + " --max-drop 0.1 --data " + fashion_test() +
+                                        " --limit 500 --scale 0.00392156862745098 --method classic --bits 1 -o " +
+                                        out.string(), dir_);
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_NE(r.err.find("No candidate within the budget"), std::string::npos) << r.err;  // the log
+  EXPECT_NE(r.err.find("stays within 0.1 points"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
 TEST_F(CompressSearch, DataErrorsHaveTheirExitCodes) {
   const fs::path out = dir_ / "x.dcz";
   // Data that does not fit the model: 28x28 images for a 2x2 input (2: invalid input).

@@ -24,11 +24,17 @@ using Clock = std::chrono::steady_clock;
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
+std::string points(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
 Status check_search_args(const Args& a) {
   const SearchArgs& s = a.search;
   if (!(*s.max_drop > 0 && *s.max_drop <= 100)) {
     return make_error(ErrorCode::kInvalidArgument,
-                      "--max-drop must be in (0, 100] points of top-1, not " + std::to_string(*s.max_drop));
+                      "--max-drop must be in (0, 100] points of top-1, not " + points(*s.max_drop));
   }
   if (a.quality || a.sparsity || a.global_sparsity || !a.recipe.empty() || a.no_prune || a.no_quantize) {
     return make_error(ErrorCode::kInvalidArgument,
@@ -119,7 +125,7 @@ Status search_and_write(const char* tool, const Args& a, const std::filesystem::
   if (!result.best) {
     if (!a.quiet) std::fputs(log.c_str(), stderr);
     return make_error(ErrorCode::kNothingToDo, "no " + family->parameter + " setting of " + a.input +
-                                                   " stays within " + std::to_string(*a.search.max_drop) +
+                                                   " stays within " + points(*a.search.max_drop) +
                                                    " points of top-1 on " + data.name + "; nothing written");
   }
   const std::vector<std::uint8_t>& bytes = result.best->encoded;
