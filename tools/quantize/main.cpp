@@ -232,7 +232,7 @@ int main(int argc, char** argv) {
       "--recipe", a.recipe,
       "JSON recipe with per-layer \"bits\" (defaults \"conv_bits\"/\"fc_bits\"/\"bits\")");
   app.add_option("--method", a.method,
-                 "lloyd (the paper), optimal (exact 1-D k-means, O(k·n), slower) or rate "
+                 "lloyd (the paper), optimal (exact 1-D k-means, slower) or rate "
                  "(entropy-constrained: distortion + lambda × bits, see --lambda)")
       ->check(CLI::IsMember({"lloyd", "optimal", "rate"}, CLI::ignore_case))
       ->default_str("lloyd");

@@ -31,7 +31,7 @@ class OnnxModel;
 
 enum class KMeansMethod : std::uint8_t {
   kLloyd,    // initialisation + Lloyd iterations (the paper)
-  kOptimal,  // exact 1-D k-means by dynamic programming (SMAWK, Grønlund et al. 2017)
+  kOptimal,  // exact 1-D k-means (price search, else SMAWK DP; Grønlund et al. 2017)
 };
 
 enum class KMeansInit : std::uint8_t {
@@ -78,11 +78,14 @@ struct KMeansResult {
 // keeps k entries (the paper does not say what it does with empty clusters). For kOptimal the
 // SSE is the global minimum over all partitions into at most k clusters (up to double rounding),
 // so never above Lloyd's. Time: Lloyd O(n/64 + iterations·k·(log n + 64)) beside the input;
-// kOptimal O(k·d) for d distinct values (about twice a plain DP, see below). Memory: Lloyd
-// O(n/64 + k); kOptimal O(d), because it recovers the partition Hirschberg-style instead of
-// keeping a k×d table of argmins: prefix sums (24 bytes per value) plus, per direction, two DP
-// rows, SMAWK's argmins, minima and column stacks (about 56 bytes); measured about 120 bytes per
-// distinct value with threads >= 2 (both directions at once), about 80 with one thread.
+// kOptimal first searches the price λ of a cluster for which min cost + λ·clusters has exactly
+// k clusters: O(d log d) per price for d distinct values, a few prices, independent of k (one
+// thread). When ties leave no such price it runs the layered DP, O(k·d) (about twice a plain
+// DP, see below). Memory: Lloyd O(n/64 + k); kOptimal O(d): prefix sums (24 bytes per distinct
+// value) and 4 bytes of back pointers for the price search; the DP recovers the partition
+// Hirschberg-style instead of keeping a k×d table of argmins: per direction two DP rows,
+// SMAWK's argmins, minima and column stacks (about 56 bytes more; measured about 120 bytes per
+// distinct value with threads >= 2, both directions at once, about 80 with one thread).
 // Errors: kInvalidArgument for k == 0, an empty input, or (kOptimal) more than 2^32-2 distinct
 // values.
 Result<KMeansResult> kmeans_sorted(std::span<const float> sorted, std::uint32_t k,
