@@ -141,6 +141,11 @@ std::vector<Row> rows() {
          for (unsigned k = 0; k <= entropy::kLevelPrefixMax; ++k) enc.encode(c->prefix[0][k], 1);
          enc.finish();
        }, ErrorCode::kBadSymbol},
+      {"significant level without a codebook", [](EncodedTensor& e) {
+         set_codebook(e, {});
+         set_le64(e.params, 8, 0);
+         e.streams[1].bytes = code_levels({1}, {0, 0});  // a significance bin of 1, nothing more
+       }, ErrorCode::kBadSymbol},
       {"nonzero count disagrees", [](EncodedTensor& e) { set_le64(e.params, 8, 9); }, ErrorCode::kBadPositions},
       {"stream truncated", [](EncodedTensor& e) { e.streams[1].bytes.pop_back(); }, ErrorCode::kStreamEndedEarly},
       {"stream empty", [](EncodedTensor& e) { e.streams[1].bytes.clear(); }, ErrorCode::kStreamEndedEarly},
