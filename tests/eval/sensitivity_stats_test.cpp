@@ -192,6 +192,13 @@ TEST(MeasureSensitivity, ConvLayersGetPatchMomentsOnLeNet5) {
   eval.preprocess.scale = kScale;
   auto stats = measure_sensitivity(*model, {}, *data, eval, 50);
   ASSERT_TRUE(stats.is_ok()) << stats.status().to_string();
+  // conv1 reads the graph input alone: a sequential refresh asks OpenCV for no blob at all.
+  auto layers = describe_weight_layers(*model, {});
+  ASSERT_TRUE(layers.is_ok());
+  WeightSensitivity conv1 = stats->weights[0];
+  conv1.input_gram.clear();
+  ASSERT_TRUE(sequential_refresh(*data, eval, 50)(*model, (*layers)[0], conv1).is_ok());
+  EXPECT_EQ(conv1.input_gram, stats->weights[0].input_gram);
   for (const WeightSensitivity& w : stats->weights) {
     const std::size_t k = w.name == "conv1.weight" ? 25 : w.name == "conv2.weight" ? 500
                           : w.name == "fc1.weight" ? 800 : 500;
@@ -221,6 +228,7 @@ TEST(MeasureSensitivity, SequentialRefreshRemeasuresOneLayer) {
   }
   EXPECT_EQ(fc2.input_gram.size(), stats->weights[1].input_gram.size());
   EXPECT_EQ(fc2.layer_gain, stats->weights[1].layer_gain);  // kept
+
 }
 
 }  // namespace

@@ -89,6 +89,7 @@ class BlobReader {
   // Runs samples [first, first + n) as one chunk of `chunk` (zero-padded) and returns the blobs.
   std::vector<cv::Mat> run(std::size_t first, std::size_t n, std::size_t chunk,
                            const std::vector<cv::String>& names) {
+    if (names.empty()) return {};  // forward() with no names crashes; only the input is read
     std::vector<float> data(chunk * elements_, 0.0f);
     std::copy_n(batch_.inputs.data() + first * elements_, n * elements_, data.data());
     std::vector<int> sizes{static_cast<int>(chunk)};
