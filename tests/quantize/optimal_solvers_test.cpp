@@ -13,29 +13,58 @@
 namespace dcz::quantize {
 namespace {
 
-double split_cost(const Prefix& p, const std::vector<std::uint32_t>& ends) {
-  double s = 0.0;
-  std::uint32_t begin = 0;
-  for (const std::uint32_t e : ends) {
-    s += p.cost(begin, e);
-    begin = e;
-  }
-  return s;
-}
-
-// Exactly k nonempty clusters covering [0, d), ends strictly ascending.
-void expect_valid_split(const std::vector<std::uint32_t>& ends, std::uint32_t d, std::uint32_t k) {
-  ASSERT_EQ(ends.size(), k);
-  EXPECT_EQ(ends.back(), d);
-  EXPECT_GT(ends.front(), 0u);
-  for (std::size_t i = 1; i < ends.size(); ++i) EXPECT_LT(ends[i - 1], ends[i]);
+template <class T>
+std::uint64_t distinct_of(const std::vector<T>& sorted) {
+  std::uint64_t d = 0;
+  for (std::size_t i = 0; i < sorted.size(); ++i) d += (i == 0 || sorted[i] != sorted[i - 1]);
+  return d;
 }
 
 template <class T>
 Prefix prefix_of(const std::vector<T>& sorted) {
-  std::uint64_t d = 0;
-  for (std::size_t i = 0; i < sorted.size(); ++i) d += (i == 0 || sorted[i] != sorted[i - 1]);
-  return build_prefix(std::span<const T>(sorted), d);
+  return build_prefix(std::span<const T>(sorted), distinct_of(sorted));
+}
+
+// The layered DP's split as rank ends, like the price search's.
+std::vector<std::uint64_t> layered_ranks(const Prefix& p, std::uint32_t k) {
+  std::vector<std::uint64_t> out;
+  for (const std::uint32_t e : layered_partition(p, k, 1))
+    out.push_back(static_cast<std::uint64_t>(p.at[e].count));
+  return out;
+}
+
+template <class T>
+bool price_search(const std::vector<T>& sorted, std::uint32_t k, std::vector<std::uint64_t>& ends) {
+  return lagrangian_partition(std::span<const T>(sorted), distinct_of(sorted), k, ends);
+}
+
+// Sum of squared deviations of each run of `sorted` between consecutive rank ends, two-pass.
+template <class T>
+double split_cost(const std::vector<T>& sorted, const std::vector<std::uint64_t>& ends) {
+  double total = 0.0;
+  std::uint64_t begin = 0;
+  for (const std::uint64_t e : ends) {
+    double mean = 0.0;
+    for (auto i = begin; i < e; ++i) mean += sorted[i];
+    mean /= static_cast<double>(e - begin);
+    for (auto i = begin; i < e; ++i) total += (sorted[i] - mean) * (sorted[i] - mean);
+    begin = e;
+  }
+  return total;
+}
+
+// Exactly k nonempty clusters covering all n values, ends strictly ascending, never inside a
+// run of equal values.
+template <class T>
+void expect_valid_split(const std::vector<T>& sorted, const std::vector<std::uint64_t>& ends,
+                        std::uint32_t k) {
+  ASSERT_EQ(ends.size(), k);
+  EXPECT_EQ(ends.back(), sorted.size());
+  EXPECT_GT(ends.front(), 0u);
+  for (std::size_t i = 1; i < ends.size(); ++i) EXPECT_LT(ends[i - 1], ends[i]);
+  for (const std::uint64_t e : ends) {
+    if (e < sorted.size()) EXPECT_NE(sorted[e - 1], sorted[e]) << "split inside a run at " << e;
+  }
 }
 
 TEST(OptimalSolvers, PriceSearchMatchesLayeredDpAndSucceedsOnContinuousData) {
@@ -44,13 +73,13 @@ TEST(OptimalSolvers, PriceSearchMatchesLayeredDpAndSucceedsOnContinuousData) {
     const auto v = test::sorted_doubles(dist, 3000, 5);
     const Prefix p = prefix_of(v);
     for (const std::uint32_t k : {2u, 3u, 8u, 31u, 100u, 256u}) {
-      std::vector<std::uint32_t> fast;
+      std::vector<std::uint64_t> fast;
       // Distinct continuous values: some price gives exactly k clusters.
-      ASSERT_TRUE(lagrangian_partition(p, k, fast)) << test::distribution_name(dist) << " k=" << k;
-      expect_valid_split(fast, p.distinct(), k);
-      const auto layered = layered_partition(p, k, 1);
-      expect_valid_split(layered, p.distinct(), k);
-      const double a = split_cost(p, fast), b = split_cost(p, layered);
+      ASSERT_TRUE(price_search(v, k, fast)) << test::distribution_name(dist) << " k=" << k;
+      expect_valid_split(v, fast, k);
+      const auto layered = layered_ranks(p, k);
+      expect_valid_split(v, layered, k);
+      const double a = split_cost(v, fast), b = split_cost(v, layered);
       EXPECT_NEAR(a, b, 1e-10 * b) << test::distribution_name(dist) << " k=" << k;
     }
   }
@@ -70,16 +99,16 @@ TEST(OptimalSolvers, PriceSearchNeverBeatsOrLosesToTheDpWithDuplicates) {
     std::sort(v.begin(), v.end());
     const Prefix p = prefix_of(v);
     for (std::uint32_t k = 1; k <= p.distinct(); ++k) {
-      const auto layered = layered_partition(p, k, 1);
-      std::vector<std::uint32_t> fast;
-      if (!lagrangian_partition(p, k, fast)) {
+      const auto layered = layered_ranks(p, k);
+      std::vector<std::uint64_t> fast;
+      if (!price_search(v, k, fast)) {
         EXPECT_TRUE(fast.empty());
         ++missed;
         continue;
       }
       ++found;
-      expect_valid_split(fast, p.distinct(), k);
-      EXPECT_NEAR(split_cost(p, fast), split_cost(p, layered), 1e-9)
+      expect_valid_split(v, fast, k);
+      EXPECT_NEAR(split_cost(v, fast), split_cost(v, layered), 1e-9)
           << "trial " << trial << " k=" << k;
     }
   }
@@ -92,12 +121,11 @@ TEST(OptimalSolvers, PriceSearchNeverBeatsOrLosesToTheDpWithDuplicates) {
 // so at the price 0.5 splits of 2, 3 and 4 clusters cost the same and no price selects 3.
 TEST(OptimalSolvers, PriceSearchReportsAnUnreachableSizeAndTheMethodStillSolvesIt) {
   const std::vector<double> v = {0.0, 1.0, 2.0, 3.0};
-  const Prefix p = prefix_of(v);
-  std::vector<std::uint32_t> ends;
-  EXPECT_FALSE(lagrangian_partition(p, 3, ends));
+  std::vector<std::uint64_t> ends;
+  EXPECT_FALSE(price_search(v, 3, ends));
   EXPECT_TRUE(ends.empty());
-  ASSERT_TRUE(lagrangian_partition(p, 2, ends));
-  EXPECT_EQ(ends, (std::vector<std::uint32_t>{2, 4}));
+  ASSERT_TRUE(price_search(v, 2, ends));
+  EXPECT_EQ(ends, (std::vector<std::uint64_t>{2, 4}));
   KMeansOptions o;
   o.method = KMeansMethod::kOptimal;
   // The public entry falls back to the layered DP; values shifted off zero (zeros are pruned).
@@ -109,17 +137,17 @@ TEST(OptimalSolvers, PriceSearchReportsAnUnreachableSizeAndTheMethodStillSolvesI
 }
 
 TEST(OptimalSolvers, PriceSearchEdgeSizes) {
-  const std::vector<double> v = {-2.0, -2.0, -1.0, 0.5, 0.5, 0.5, 4.0};
-  const Prefix p = prefix_of(v);  // 4 distinct values
-  std::vector<std::uint32_t> ends;
-  ASSERT_TRUE(lagrangian_partition(p, 1, ends));
-  EXPECT_EQ(ends, (std::vector<std::uint32_t>{4}));
+  const std::vector<double> v = {-2.0, -2.0, -1.0, 0.5, 0.5, 0.5, 4.0};  // 4 distinct values
+  std::vector<std::uint64_t> ends;
+  ASSERT_TRUE(price_search(v, 1, ends));
+  EXPECT_EQ(ends, (std::vector<std::uint64_t>{7}));
   for (const std::uint32_t k : {4u, 5u, 100u}) {  // k >= distinct: one cluster per value
-    ASSERT_TRUE(lagrangian_partition(p, k, ends));
-    EXPECT_EQ(ends, (std::vector<std::uint32_t>{1, 2, 3, 4}));
+    ASSERT_TRUE(price_search(v, k, ends));
+    EXPECT_EQ(ends, (std::vector<std::uint64_t>{2, 3, 6, 7}));
   }
-  ASSERT_TRUE(lagrangian_partition(p, 2, ends));
-  EXPECT_EQ(ends, layered_partition(p, 2, 1));  // {-2,-2,-1,.5,.5,.5} | {4}
+  ASSERT_TRUE(price_search(v, 2, ends));
+  EXPECT_EQ(ends, (std::vector<std::uint64_t>{6, 7}));  // {-2,-2,-1,.5,.5,.5} | {4}
+  EXPECT_EQ(ends, layered_ranks(prefix_of(v), 2));
 }
 
 // Float input through the public entry, big enough for the price search to run many rounds,
@@ -139,7 +167,7 @@ TEST(OptimalSolvers, PublicEntryEqualsLayeredDpOnRoundedFloats) {
     ASSERT_GT(p.distinct(), 2 * k);  // duplicated, but far more values than clusters
     auto r = kmeans_sorted(std::span<const float>(v), k, o);
     ASSERT_TRUE(r.is_ok());
-    const double layered = split_cost(p, layered_partition(p, k, 1));
+    const double layered = split_cost(v, layered_ranks(p, k));
     EXPECT_NEAR(r->sse, layered, 1e-9 * layered) << "k=" << k;
   }
 }

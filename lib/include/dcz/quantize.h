@@ -81,10 +81,10 @@ struct KMeansResult {
 // kOptimal first searches the price λ of a cluster for which min cost + λ·clusters has exactly
 // k clusters: O(d log d) per price for d distinct values, a few prices, independent of k (one
 // thread). When ties leave no such price it runs the layered DP, O(k·d) (about twice a plain
-// DP, see below). Memory: Lloyd O(n/64 + k); kOptimal O(d): prefix sums (24 bytes per distinct
-// value) and 4 bytes of back pointers for the price search; the DP recovers the partition
-// Hirschberg-style instead of keeping a k×d table of argmins: per direction two DP rows,
-// SMAWK's argmins, minima and column stacks (about 56 bytes more; measured about 120 bytes per
+// DP, see below). Memory: Lloyd O(n/64 + k); kOptimal O(d): the price search 16 bytes per
+// distinct value (ranks, sums, back pointers); the DP recovers the partition Hirschberg-style
+// instead of keeping a k×d table of argmins: prefix sums (24 bytes) plus, per direction, two DP
+// rows, SMAWK's argmins, minima and column stacks (about 56 bytes; measured about 120 bytes per
 // distinct value with threads >= 2, both directions at once, about 80 with one thread).
 // Errors: kInvalidArgument for k == 0, an empty input, or (kOptimal) more than 2^32-2 distinct
 // values.

@@ -28,23 +28,13 @@ namespace dcz::quantize {
 
 template <class T>
 Prefix build_prefix(std::span<const T> sorted, std::uint64_t distinct) {
-  double mean = 0.0;
-  for (const T x : sorted) mean += x;
-  mean /= static_cast<double>(sorted.size());
   Prefix p;
-  p.at.resize(distinct + 1);
-  p.at[0] = {0.0, 0.0, 0.0};
-  std::size_t d = 0;
-  for (std::size_t i = 0; i < sorted.size();) {
-    std::size_t j = i + 1;
-    while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
-    const double w = static_cast<double>(j - i);
-    const double x = static_cast<double>(sorted[i]) - mean;
-    const PrefixEntry& prev = p.at[d];
-    p.at[d + 1] = {prev.count + w, prev.sum + w * x, prev.sum_sq + w * x * x};
-    ++d;
-    i = j;
-  }
+  p.at.reserve(distinct + 1);
+  p.at.push_back({0.0, 0.0, 0.0});
+  for_each_run(sorted, [&](std::size_t, double w, double x) {
+    const PrefixEntry prev = p.at.back();
+    p.at.push_back({prev.count + w, prev.sum + w * x, prev.sum_sq + w * x * x});
+  });
   return p;
 }
 
@@ -242,10 +232,11 @@ Result<std::vector<std::uint64_t>> optimal_partition(std::span<const T> sorted, 
         ErrorCode::kInvalidArgument,
         "optimal k-means supports at most 2^32-2 distinct values, got " + std::to_string(distinct));
   }
+  std::vector<std::uint64_t> rank_ends;
+  if (lagrangian_partition(sorted, distinct, k, rank_ends)) return rank_ends;
   const Prefix prefix = build_prefix(sorted, distinct);
-  std::vector<std::uint32_t> ends;
-  if (!lagrangian_partition(prefix, k, ends)) ends = layered_partition(prefix, k, threads);
-  std::vector<std::uint64_t> rank_ends(ends.size());
+  const std::vector<std::uint32_t> ends = layered_partition(prefix, k, threads);
+  rank_ends.resize(ends.size());
   for (std::size_t j = 0; j < ends.size(); ++j) {
     rank_ends[j] = static_cast<std::uint64_t>(prefix.at[ends[j]].count);
   }

@@ -11,8 +11,7 @@
 namespace dcz::quantize {
 
 // Prefix sums over the distinct values, interleaved so that one cost() touches two cache lines
-// rather than six. x is centred on the mean, which keeps the sums small and the subtraction in
-// cost() accurate.
+// rather than six; x centred as in for_each_run.
 struct PrefixEntry {
   double count, sum, sum_sq;
 };
@@ -30,6 +29,23 @@ struct Prefix {
   }
 };
 
+// Calls f(end, count, x) for each run of equal values of `sorted` in order: the rank after the
+// run, its length, and its value centred on the mean of everything (which keeps prefix sums small
+// and their differences accurate). Both solvers build their sums with it, so they agree bit for
+// bit on what they share.
+template <class T, class F>
+void for_each_run(std::span<const T> sorted, F&& f) {
+  double mean = 0.0;
+  for (const T x : sorted) mean += x;
+  mean /= static_cast<double>(sorted.size());
+  for (std::size_t i = 0; i < sorted.size();) {
+    std::size_t j = i + 1;
+    while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
+    f(j, static_cast<double>(j - i), static_cast<double>(sorted[i]) - mean);
+    i = j;
+  }
+}
+
 // `sorted` has exactly `distinct` distinct values.
 template <class T>
 Prefix build_prefix(std::span<const T> sorted, std::uint64_t distinct);
@@ -40,12 +56,15 @@ std::vector<std::uint32_t> layered_partition(const Prefix& prefix, std::uint32_t
                                              unsigned threads);
 
 // The same by searching the price λ of a cluster (any k >= 1; k >= d gives every distinct value
-// its own cluster): the split minimising cost + λ·clusters is an
-// optimal k-split whenever it has k clusters. Returns false, leaving `ends` empty, when no price
-// gives exactly k (ties between splits of different sizes, or a price interval too narrow for
-// doubles); the caller then runs layered_partition. Memory: 4 bytes per distinct value plus the
-// candidate queue. One thread: a single price's problem is sequential, and model-level callers
-// already run several tensors at once.
-bool lagrangian_partition(const Prefix& prefix, std::uint32_t k, std::vector<std::uint32_t>& ends);
+// its own cluster), on `sorted` with `distinct` distinct values; the ends come back as ranks.
+// The split minimising cost + λ·clusters is an optimal k-split whenever it has k clusters.
+// Returns false, leaving `rank_ends` empty, when no price gives exactly k (ties between splits
+// of different sizes, or a price interval too narrow for doubles) or when there are 2^32 values
+// or more; the caller then runs layered_partition. Memory: 16 bytes per distinct value plus the
+// candidate queue (its own sums: Prefix is not needed). One thread: a single price's problem is
+// sequential, and model-level callers already run several tensors at once.
+template <class T>
+bool lagrangian_partition(std::span<const T> sorted, std::uint64_t distinct, std::uint32_t k,
+                          std::vector<std::uint64_t>& rank_ends);
 
 }  // namespace dcz::quantize

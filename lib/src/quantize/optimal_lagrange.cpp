@@ -12,50 +12,88 @@
 // by interpolating log(clusters) against log(λ) (clusters ~ λ^(-1/3) for smooth data).
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "quantize/optimal_internal.h"
 
 namespace dcz::quantize {
 namespace {
 
+// What the price search reads at a distinct position p: the rank where p's run of equal values
+// starts and Σx over [0, p) (x centred on the mean, as in build_prefix). Σx² is not needed: two
+// candidates are compared at the same end, where the Σx² of the span up to that end is common to
+// both, so each candidate carries its own value minus the Σx² up to its start. 12 bytes per
+// distinct value instead of Prefix's 24.
+struct RunSums {
+  std::vector<std::uint32_t> rank;  // d + 1 entries; rank[d] = n
+  std::vector<double> sum;          // d + 1 entries
+  double sum_sq = 0.0;              // Σx² over everything
+
+  std::uint32_t distinct() const { return static_cast<std::uint32_t>(rank.size() - 1); }
+  // The cost of one cluster of everything.
+  double total_cost() const { return sum_sq - sum.back() * sum.back() / rank.back(); }
+};
+
+template <class T>
+RunSums build_run_sums(std::span<const T> sorted, std::uint64_t distinct) {
+  RunSums r;
+  r.rank.reserve(distinct + 1);
+  r.sum.reserve(distinct + 1);
+  r.rank.push_back(0);
+  r.sum.push_back(0.0);
+  for_each_run(sorted, [&](std::size_t end, double w, double x) {
+    r.rank.push_back(static_cast<std::uint32_t>(end));
+    r.sum.push_back(r.sum.back() + w * x);
+    r.sum_sq += w * x * x;
+  });
+  return r;
+}
+
 struct Candidate {
   std::uint32_t start;     // the first end it serves (it serves ends up to the next one's start)
   std::uint32_t begin;     // the last cluster begins here
+  std::uint32_t rank;      // = sums.rank[begin]
   std::uint32_t clusters;  // in the best split of [0, begin), plus the one it adds
-  double value;            // penalised cost of the best split of [0, begin)
+  double sum;              // = sums.sum[begin]
+  // Penalised cost of the best split of [0, begin) minus Σx² over [0, begin). A cluster [b, e)
+  // costs Σx² - (Σx)²/count over it, so the candidate's penalised cost at end e is
+  // reduced + Σx²[0, e) - (sum[e] - sum)² / (rank[e] - rank).
+  double reduced;
 };
 
 class PenalisedSolver {
  public:
-  explicit PenalisedSolver(const Prefix& prefix)
-      : prefix_(prefix), last_start_(prefix.distinct() + 1) {}
+  explicit PenalisedSolver(const RunSums& sums)
+      : sums_(sums), last_start_(sums.distinct() + 1) {}
 
   // Solves P(λ); last_start[e] = where the last cluster of the best split of [0, e) begins.
   // Returns the number of clusters of the best split of everything. On exact ties the split
   // with fewer clusters wins, so the count is the smallest among optimal splits (up to rounding).
   std::uint32_t solve(double lambda) {
-    const std::uint32_t d = prefix_.distinct();
+    const std::uint32_t d = sums_.distinct();
     queue_.clear();
     std::size_t head = 0;
-    queue_.push_back({1, 0, 1, 0.0});
+    queue_.push_back({1, 0, 0, 1, 0.0, 0.0});
     for (std::uint32_t e = 1;; ++e) {
       while (head + 1 < queue_.size() && queue_[head + 1].start <= e) ++head;
       const Candidate& best = queue_[head];
       last_start_[e] = best.begin;
       if (e == d) return best.clusters;
-      const Candidate next{0, e, best.clusters + 1, at(best, e) + lambda};
+      const Candidate next{0,           e, sums_.rank[e], best.clusters + 1, sums_.sum[e],
+                           at(best, e) + lambda};
       // Drop the candidates `next` beats over all their ends (it then beats them at every later
       // end too), then find where it overtakes the last one left.
       while (queue_.size() > head && beats(next, queue_.back(), std::max(queue_.back().start, e + 1)))
         queue_.pop_back();
       if (queue_.size() == head) {
-        queue_.push_back({e + 1, next.begin, next.clusters, next.value});
+        queue_.push_back(next);
+        queue_.back().start = e + 1;
         continue;
       }
       const Candidate& last = queue_.back();
       if (!beats(next, last, d)) continue;
       // Galloping from lo: the crossing is usually about one cluster width away, and the
-      // prefix sums near e are in cache where a plain bisection of [lo, d] would miss.
+      // sums near e are in cache where a plain bisection of [lo, d] would miss.
       std::uint32_t lo = std::max(last.start, e + 1), hi = d;  // last wins at lo, next at hi
       for (std::uint32_t step = 1; step < hi - lo; step *= 2) {
         if (beats(next, last, lo + step)) {
@@ -68,7 +106,8 @@ class PenalisedSolver {
         const std::uint32_t mid = lo + (hi - lo) / 2;
         (beats(next, last, mid) ? hi : lo) = mid;
       }
-      queue_.push_back({hi, next.begin, next.clusters, next.value});
+      queue_.push_back(next);
+      queue_.back().start = hi;
       if (head > 4096 && 2 * head > queue_.size()) {  // keep the queue's memory ~ its live part
         queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head));
         head = 0;
@@ -76,24 +115,26 @@ class PenalisedSolver {
     }
   }
 
-  // Ends of the split found by the last solve().
-  std::vector<std::uint32_t> ends() const {
-    std::vector<std::uint32_t> out;
-    for (std::uint32_t e = prefix_.distinct(); e > 0; e = last_start_[e]) out.push_back(e);
+  // Ends (as ranks) of the split found by the last solve().
+  std::vector<std::uint64_t> rank_ends() const {
+    std::vector<std::uint64_t> out;
+    for (std::uint32_t e = sums_.distinct(); e > 0; e = last_start_[e]) out.push_back(sums_.rank[e]);
     std::reverse(out.begin(), out.end());
     return out;
   }
 
  private:
+  // The candidate's penalised cost at `end`, less Σx² over [0, end) (common to all candidates).
   double at(const Candidate& c, std::uint32_t end) const {
-    return c.value + prefix_.cost(c.begin, end);
+    const double s = sums_.sum[end] - c.sum;
+    return c.reduced - s * s / static_cast<double>(sums_.rank[end] - c.rank);
   }
   bool beats(const Candidate& a, const Candidate& b, std::uint32_t end) const {
     const double va = at(a, end), vb = at(b, end);
     return va < vb || (va == vb && a.clusters < b.clusters);
   }
 
-  const Prefix& prefix_;
+  const RunSums& sums_;
   std::vector<std::uint32_t> last_start_;
   std::vector<Candidate> queue_;
 };
@@ -147,19 +188,22 @@ double next_price(const Bracket& b, std::uint32_t k) {
 
 }  // namespace
 
-bool lagrangian_partition(const Prefix& prefix, std::uint32_t k,
-                          std::vector<std::uint32_t>& ends) {
-  ends.clear();
-  const std::uint32_t d = prefix.distinct();
+template <class T>
+bool lagrangian_partition(std::span<const T> sorted, std::uint64_t distinct, std::uint32_t k,
+                          std::vector<std::uint64_t>& rank_ends) {
+  rank_ends.clear();
+  if (sorted.size() > std::numeric_limits<std::uint32_t>::max()) return false;  // 32-bit ranks
+  const auto d = static_cast<std::uint32_t>(distinct);
+  const RunSums sums = build_run_sums(sorted, distinct);
   if (k >= d) {  // one cluster per distinct value
-    for (std::uint32_t e = 1; e <= d; ++e) ends.push_back(e);
+    rank_ends.assign(sums.rank.begin() + 1, sums.rank.end());
     return true;
   }
   if (k == 1) {
-    ends.push_back(d);
+    rank_ends.push_back(sorted.size());
     return true;
   }
-  const double total = prefix.cost(0, d);
+  const double total = sums.total_cost();
   if (!(total > 0.0)) return false;
   // At λ = total one cluster (cost + λ = 2λ) is never beaten by two or more (≥ 2λ, ties go to
   // fewer clusters); at λ → 0 every distinct value is its own cluster (d > k).
@@ -168,14 +212,14 @@ bool lagrangian_partition(const Prefix& prefix, std::uint32_t k,
   b.high_clusters = 1;
   b.low = 0.0;
   b.low_clusters = d;
-  PenalisedSolver solver(prefix);
+  PenalisedSolver solver(sums);
   // The first guess: for uniform data the marginal gain of the k-th cluster is about 2·total/k³.
   double lambda = 2.0 * total / (static_cast<double>(k) * k * k);
   for (int round = 0; round < 200; ++round) {
     if (!(lambda > b.low && lambda < b.high)) return false;  // no room left between the ends
     const std::uint32_t clusters = solver.solve(lambda);
     if (clusters == k) {
-      ends = solver.ends();
+      rank_ends = solver.rank_ends();
       return true;
     }
     b.record(lambda, clusters, k);
@@ -184,5 +228,10 @@ bool lagrangian_partition(const Prefix& prefix, std::uint32_t k,
   }
   return false;
 }
+
+template bool lagrangian_partition(std::span<const float>, std::uint64_t, std::uint32_t,
+                                   std::vector<std::uint64_t>&);
+template bool lagrangian_partition(std::span<const double>, std::uint64_t, std::uint32_t,
+                                   std::vector<std::uint64_t>&);
 
 }  // namespace dcz::quantize
