@@ -128,6 +128,8 @@ for entry in "${models[@]}"; do
   fi
   for path in $paths_wanted; do
     read -r -a extra_args <<<"$extra"
+    # The calibration flags are the rate path's; classic takes the search flags only.
+    [[ "$path" == classic ]] && read -r -a extra_args <<<"$(sed -E 's/--calibration(-data)? [^ ]+//g' <<<"$extra")"
     read -r b1 r1 l1 s1 e1 d1 <<<"$(cell "$work/$name/$path-0.5" "$path" 0.5 "$model" "$data" "$pre" "${extra_args[@]}")"
     read -r b2 r2 l2 s2 e2 d2 <<<"$(cell "$work/$name/$path-1.0" "$path" 1.0 "$model" "$data" "$pre" "${extra_args[@]}")"
     dense="-"
