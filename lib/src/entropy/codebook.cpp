@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <string>
 
 #include "entropy/stream_error.h"
@@ -176,6 +177,28 @@ Result<std::vector<std::uint64_t>> read_codebook_stream(const StreamView& v, DTy
   std::vector<std::uint8_t> raw(static_cast<std::size_t>(expect));
   if (!raw.empty() || !v.bytes.empty()) DCZ_TRY(zstd_bytes_decode(v, raw));
   return parse_codebook(v, raw, dtype, count);
+}
+
+Status check_tensor_byte_count(const TensorView& tensor) {
+  const std::uint64_t elements = tensor.element_count();
+  const std::size_t value_size = dtype_size(tensor.dtype);
+  if (tensor.bytes.size() / value_size != elements || tensor.bytes.size() % value_size != 0) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "tensor has " + std::to_string(tensor.bytes.size()) + " bytes for " +
+                          std::to_string(elements) + " elements of " +
+                          std::string(dtype_name(tensor.dtype)));
+  }
+  return Status::ok();
+}
+
+double histogram_entropy_bits(std::span<const std::uint64_t> histogram) {
+  std::uint64_t total = 0;
+  for (std::uint64_t c : histogram) total += c;
+  double bits = 0;
+  for (std::uint64_t c : histogram) {
+    if (c != 0) bits -= double(c) * std::log2(double(c) / double(total));
+  }
+  return bits;
 }
 
 }  // namespace dcz::entropy

@@ -35,6 +35,13 @@ struct SparseTensor {
   std::vector<std::uint64_t> zero_runs;  // zeros before each nonzero (since the previous one)
 };
 
+// kInvalidArgument unless tensor.bytes holds exactly element_count values of its dtype (a caller's
+// error, checked before split_sparse_tensor by both codebook representations' encoders).
+Status check_tensor_byte_count(const TensorView& tensor);
+
+// Order-0 entropy in bits of the symbols counted in `histogram` (the accounting's lower bound).
+double histogram_entropy_bits(std::span<const std::uint64_t> histogram);
+
 // nullopt when the tensor has more than kCodebookMaxSize distinct nonzero values.
 // Requires a supported dtype and bytes.size() == element_count * dtype_size.
 std::optional<SparseTensor> split_sparse_tensor(const TensorView& tensor);

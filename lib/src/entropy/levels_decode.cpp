@@ -225,16 +225,6 @@ Status decode_all(const Checked& t, std::uint8_t* out, unsigned threads) {
   return check_nonzeros(s, total);
 }
 
-double entropy_bits(const std::vector<std::uint64_t>& histogram) {
-  std::uint64_t total = 0;
-  for (std::uint64_t c : histogram) total += c;
-  double bits = 0;
-  for (std::uint64_t c : histogram) {
-    if (c != 0) bits -= double(c) * std::log2(double(c) / double(total));
-  }
-  return bits;
-}
-
 }  // namespace
 
 Status decode_levels(const EncodedTensorView& tensor, DType dtype, std::span<const std::int64_t> dims,
@@ -306,8 +296,8 @@ Result<SparseAccounting> account_levels(const EncodedTensorView& tensor, DType d
   a.stored_position_bytes =
       total_bits > 0 ? std::uint64_t(std::llround(double(stored) * position_bits / total_bits)) : stored;
   a.stored_index_bytes = stored - a.stored_position_bytes;
-  a.index_entropy_bits = entropy_bits(index_histogram);
-  a.paper_gap_entropy_bits = entropy_bits(gap_histogram);
+  a.index_entropy_bits = entropy::histogram_entropy_bits(index_histogram);
+  a.paper_gap_entropy_bits = entropy::histogram_entropy_bits(gap_histogram);
   return a;
 }
 

@@ -80,13 +80,7 @@ Result<std::optional<EncodedTensor>> encode_levels(const TensorView& tensor,
                       "levels options: gap width " + std::to_string(options.gap_bits) +
                           " outside 0..16 or chunk of 0 elements");
   }
-  const std::size_t value_size = dtype_size(tensor.dtype);
-  if (tensor.bytes.size() / value_size != elements || tensor.bytes.size() % value_size != 0) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "tensor has " + std::to_string(tensor.bytes.size()) + " bytes for " +
-                          std::to_string(elements) + " elements of " +
-                          std::string(dtype_name(tensor.dtype)));
-  }
+  DCZ_TRY(entropy::check_tensor_byte_count(tensor));
   std::optional<entropy::SparseTensor> sparse = entropy::split_sparse_tensor(tensor);
   if (!sparse) return std::optional<EncodedTensor>();
 
@@ -117,7 +111,7 @@ Result<std::optional<EncodedTensor>> encode_levels(const TensorView& tensor,
   out.representation = Representation::kLevels;
   out.params = entropy::write_levels_params(params);
   DCZ_ASSIGN_OR_RETURN(EncodedStream codebook,
-                       entropy::encode_codebook_stream(sparse->codebook, value_size,
+                       entropy::encode_codebook_stream(sparse->codebook, dtype_size(tensor.dtype),
                                                        entropy::CodebookZstd::kIfSmaller,
                                                        options.zstd_level));
   out.streams.push_back(std::move(codebook));

@@ -428,16 +428,6 @@ Status scatter(const SparseStreams& s, const DecodedSymbols& d,
   });
 }
 
-double entropy_bits(const std::vector<std::uint64_t>& histogram) {
-  std::uint64_t total = 0;
-  for (std::uint64_t c : histogram) total += c;
-  double bits = 0;
-  for (std::uint64_t c : histogram) {
-    if (c != 0) bits -= double(c) * std::log2(double(c) / double(total));
-  }
-  return bits;
-}
-
 }  // namespace
 
 Status decode_sparse_codebook(const EncodedTensorView& tensor, DType dtype,
@@ -501,8 +491,8 @@ Result<SparseAccounting> account_sparse_codebook(const EncodedTensorView& tensor
   a.stored_index_bytes = s.indices->bytes.size();
   a.stored_position_bytes = s.positions->bytes.size();
   a.stored_extra_bytes = s.extra ? s.extra->bytes.size() : 0;
-  a.index_entropy_bits = entropy_bits(index_histogram);
-  a.paper_gap_entropy_bits = entropy_bits(gap_histogram);
+  a.index_entropy_bits = entropy::histogram_entropy_bits(index_histogram);
+  a.paper_gap_entropy_bits = entropy::histogram_entropy_bits(gap_histogram);
   return a;
 }
 

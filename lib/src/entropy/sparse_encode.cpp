@@ -208,13 +208,7 @@ Result<std::optional<EncodedTensor>> encode_sparse_codebook(const TensorView& te
   if (!entropy::codebook_dtype_supported(tensor.dtype)) return std::optional<EncodedTensor>();
   DCZ_TRY(check_options(options));
   const std::uint64_t elements = tensor.element_count();
-  const std::size_t value_size = dtype_size(tensor.dtype);
-  if (tensor.bytes.size() / value_size != elements || tensor.bytes.size() % value_size != 0) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "tensor has " + std::to_string(tensor.bytes.size()) + " bytes for " +
-                          std::to_string(elements) + " elements of " +
-                          std::string(dtype_name(tensor.dtype)));
-  }
+  DCZ_TRY(entropy::check_tensor_byte_count(tensor));
   std::optional<entropy::SparseTensor> sparse = entropy::split_sparse_tensor(tensor);
   if (!sparse) return std::optional<EncodedTensor>();
   const std::uint32_t k = std::uint32_t(sparse->codebook.size());
@@ -243,7 +237,7 @@ Result<std::optional<EncodedTensor>> encode_sparse_codebook(const TensorView& te
   params.nonzeros = sparse->indices.size();
   out.params = entropy::write_sparse_params(params);
   DCZ_ASSIGN_OR_RETURN(EncodedStream codebook,
-                       encode_codebook_stream(sparse->codebook, value_size, options));
+                       encode_codebook_stream(sparse->codebook, dtype_size(tensor.dtype), options));
   out.streams.push_back(std::move(codebook));
   for (EncodedStream& s : best.streams) out.streams.push_back(std::move(s));
   return std::optional<EncodedTensor>(std::move(out));
