@@ -5,8 +5,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "dcz/dtype.h"
+#include "dcz/encoded_tensor.h"
 
 namespace dcz::fuzz {
 
@@ -41,5 +43,25 @@ class Input {
   std::size_t size_;
   std::size_t pos_ = 0;
 };
+
+// `count` stream descriptors as a tensor decoder meets them: role below `roles`, coding below
+// `codings`, a decoded size that is sometimes absurdly large, and consecutive file offsets.
+inline std::vector<StreamView> take_streams(Input& in, std::size_t count, unsigned roles,
+                                            unsigned codings) {
+  std::vector<StreamView> streams;
+  std::uint64_t file_offset = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    StreamView s;
+    s.role = StreamRole(in.take(1) % roles);
+    s.coding = StreamCoding(in.take(1) % codings);
+    s.param = std::uint16_t(in.take(2));
+    s.decoded_size = in.take(1) & 0x80 ? in.take(8) : in.take(3);
+    s.bytes = in.take_span(in.take(2));
+    s.file_offset = file_offset;
+    file_offset += s.bytes.size();
+    streams.push_back(s);
+  }
+  return streams;
+}
 
 }  // namespace dcz::fuzz

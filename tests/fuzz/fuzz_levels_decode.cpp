@@ -42,18 +42,7 @@ void fuzz_decode(Input& in) {
   view.representation = dcz::Representation(in.take(1) % 3);
   view.params = in.take_span(in.take(2) % 600);
   const std::size_t stream_count = in.take(1) % 4;
-  std::uint64_t file_offset = 0;
-  for (std::size_t i = 0; i < stream_count; ++i) {
-    dcz::StreamView s;
-    s.role = dcz::StreamRole(in.take(1) % 7);
-    s.coding = dcz::StreamCoding(in.take(1) % 8);
-    s.param = std::uint16_t(in.take(2));
-    s.decoded_size = in.take(1) & 0x80 ? in.take(8) : in.take(3);  // sometimes absurdly large
-    s.bytes = in.take_span(in.take(2));
-    s.file_offset = file_offset;
-    file_offset += s.bytes.size();
-    view.streams.push_back(s);
-  }
+  view.streams = dcz::fuzz::take_streams(in, stream_count, 7, 8);
   std::uint64_t elements = 1;
   for (std::int64_t d : dims) elements *= std::uint64_t(d);
   const std::size_t value_size = dcz::dtype_size(dtype);

@@ -31,18 +31,7 @@ void fuzz_decode(Input& in) {
   view.representation = dcz::Representation(in.take(1) % 2);
   view.params = in.take_span(in.take(1) % 24);
   const std::size_t stream_count = in.take(1) % 6;
-  std::uint64_t file_offset = 0;
-  for (std::size_t i = 0; i < stream_count; ++i) {
-    dcz::StreamView s;
-    s.role = dcz::StreamRole(in.take(1) % 6);
-    s.coding = dcz::StreamCoding(in.take(1) % 7);
-    s.param = std::uint16_t(in.take(2));
-    s.decoded_size = in.take(1) & 0x80 ? in.take(8) : in.take(3);  // sometimes absurdly large
-    s.bytes = in.take_span(in.take(2));
-    s.file_offset = file_offset;
-    file_offset += s.bytes.size();
-    view.streams.push_back(s);
-  }
+  view.streams = dcz::fuzz::take_streams(in, stream_count, 6, 7);
   const std::size_t value_size = dcz::dtype_size(dtype);
   std::vector<std::uint8_t> out(std::size_t(elements) * (value_size == 0 ? 1 : value_size));
   (void)dcz::decode_sparse_codebook(view, dtype, elements, out);
