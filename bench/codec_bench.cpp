@@ -4,11 +4,20 @@
 //    gaps, a 32-bit codebook, one byte per code length for the Huffman tables), computed here
 //    with an independent Huffman construction;
 //  - Huffman streams vs their order-0 entropy plus table (stream header) cost;
-//  - speed: dcz decode of the .dcz vs protobuf parsing the dense .onnx it decodes to, and encode.
+//  - speed: dcz decode of the .dcz vs protobuf parsing the dense .onnx it decodes to, and encode;
+//    both in a warm loop (one process, reps interleaved: the heap recycles the previous rep's
+//    memory) and in fresh processes (every rep of each side in its own forked child, which like a
+//    process that loads a model once writes its output to new pages, paying a fault and a kernel
+//    clear for each).
 //
-// usage: bench_codec [--reps N] [--entropy auto|huffman|fixed|zstd] [MODEL.onnx ...]   (default: samples/*.onnx and ../shared/models/*.onnx)
+// usage: bench_codec [--reps N] [--fresh-reps N] [--entropy auto|huffman|fixed|zstd] [MODEL.onnx ...]
+//        (default: samples/*.onnx and ../shared/models/*.onnx; --fresh-reps 0 skips the fresh column)
 // Models are pruned to 90 % per layer and quantized with the paper's 8 / 5 bits first.
+#include <malloc.h>
 #include <onnx/onnx_pb.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -92,6 +101,7 @@ PaperSize paper_pqh(std::span<const std::uint8_t> bytes, unsigned gap_bits) {
 double seconds(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 int g_reps = 21;              // --reps N
+int g_fresh_reps = -1;        // --fresh-reps N; -1: as many as --reps
 dcz::EncodeOptions g_encode;  // --entropy auto|huffman|fixed|zstd
 
 double median(std::vector<double> v) {
@@ -108,6 +118,60 @@ double best_of(int runs, F&& f) {
     best = std::min(best, seconds(t));
   }
   return best;
+}
+
+// Runs `work` in a forked child and returns the seconds the child measured around it (what
+// happens before and after — fork, the child's exit and teardown — is not timed), or -1 if the
+// child failed. The parent first returns its free heap pages to the kernel (malloc_trim), so that
+// the child's allocations land on fresh pages rather than on copy-on-write copies of the
+// parent's, as in a process that has just started.
+// The child is named `name` (for `perf report --comms`).
+template <class F>
+double seconds_in_child(const char* name, F&& work) {
+  malloc_trim(0);
+  int fds[2];
+  if (pipe(fds) != 0) return -1;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    prctl(PR_SET_NAME, name);
+    const auto t = Clock::now();
+    const bool ok = work();
+    const double s = ok ? seconds(t) : -1;
+    const bool sent = write(fds[1], &s, sizeof s) == sizeof s;
+    _exit(sent ? 0 : 1);  // no destructors: the result's teardown is not part of a load
+  }
+  close(fds[1]);
+  double s = -1;
+  if (pid < 0 || read(fds[0], &s, sizeof s) != sizeof s) s = -1;
+  close(fds[0]);
+  int status = 0;
+  if (pid > 0) waitpid(pid, &status, 0);
+  return s;
+}
+
+struct FreshTimes {
+  double decode = 0, parse = 0;  // medians, seconds; negative if a child failed
+};
+
+// Both sides rep by rep in fresh children, interleaved like the warm loop.
+FreshTimes fresh_process_times(std::span<const std::uint8_t> file, const std::string& dense) {
+  std::vector<double> decode_times, parse_times;
+  const int reps = g_fresh_reps < 0 ? g_reps : g_fresh_reps;
+  for (int rep = 0; rep < reps; ++rep) {
+    decode_times.push_back(seconds_in_child("fresh_decode", [&] { return dcz::decode_model(file, "bench").is_ok(); }));
+    parse_times.push_back(seconds_in_child("fresh_parse", [&] {
+      auto proto = std::make_unique<onnx::ModelProto>();
+      return proto->ParseFromString(dense);
+    }));
+  }
+  FreshTimes f;
+  const bool failed = std::any_of(decode_times.begin(), decode_times.end(), [](double t) { return t < 0; }) ||
+                      std::any_of(parse_times.begin(), parse_times.end(), [](double t) { return t < 0; });
+  if (failed || reps == 0) return {-1, -1};
+  f.decode = median(decode_times);
+  f.parse = median(parse_times);
+  return f;
 }
 
 void run_model(const fs::path& path) {
@@ -190,12 +254,19 @@ void run_model(const fs::path& path) {
   const double t_decode_min = *std::min_element(decode_times.begin(), decode_times.end());
   const double t_parse_min = *std::min_element(parse_times.begin(), parse_times.end());
   const bool exact = back.is_ok() && model.first_difference(*back).empty();
+  back = dcz::make_error(dcz::ErrorCode::kIo, "");  // the children should not inherit it
+  const FreshTimes fresh = fresh_process_times(file, *dense);
+  char fresh_columns[64] = "       -        -       -";
+  if (fresh.decode > 0) {
+    std::snprintf(fresh_columns, sizeof fresh_columns, "%8.3f %8.3f %6.2fx", 1e3 * fresh.decode,
+                  1e3 * fresh.parse, fresh.parse / fresh.decode);
+  }
 
-  std::printf("%-28s %10zu %10zu %9.0f %9llu %6.3f  %7.3f  %8.3f %8.3f %6.2fx %7.2fx %8.2f  %s\n",
+  std::printf("%-28s %10zu %10zu %9.0f %9llu %6.3f  %7.3f  %8.3f %8.3f %6.2fx %7.2fx  %s %8.2f  %s\n",
               path.filename().c_str(), dense->size(), file.size(), paper_bits / 8,
               static_cast<unsigned long long>(ours_weights), double(ours_weights) / (paper_bits / 8),
               huff_bound > 0 ? huff_stored / huff_bound : 0.0, 1e3 * t_decode, 1e3 * t_parse,
-              t_parse / t_decode, t_parse_min / t_decode_min, 1e3 * t_encode,
+              t_parse / t_decode, t_parse_min / t_decode_min, fresh_columns, 1e3 * t_encode,
               exact ? "exact" : "MISMATCH");
   (void)selected_float32;
 }
@@ -207,6 +278,10 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--reps") == 0 && i + 1 < argc) {
       g_reps = std::max(1, std::atoi(argv[++i]));
+      continue;
+    }
+    if (std::strcmp(argv[i], "--fresh-reps") == 0 && i + 1 < argc) {
+      g_fresh_reps = std::max(0, std::atoi(argv[++i]));
       continue;
     }
     if (std::strcmp(argv[i], "--entropy") == 0 && i + 1 < argc) {
@@ -230,13 +305,18 @@ int main(int argc, char** argv) {
   std::printf("Each model pruned to 90 %% per layer, quantized 8/5 bits; sizes in bytes; times in ms (median of %d\n"
               "interleaved reps; speedup = pb parse / decode, above 1 when decoding is faster; best/best = the\n"
               "same for the fastest rep of each side).\n"
+              "warm loop: all reps in this process, whose heap recycles the previous rep's memory;\n"
+              "fresh process: each rep of each side in its own forked child (median of %d), its output on\n"
+              "new pages as when a process loads a model once; the input bytes are in memory in both.\n"
               "paper P+Q+H = the paper's storage of the same weights (fixed gaps with fillers, Huffman of\n"
               "indices and gaps, 32-bit codebook, 1 byte per code length); ours = streams + table entries of\n"
               "the same tensors; huff/H0 = Huffman index streams / (order-0 entropy + their tables).\n\n",
-              g_reps);
-  std::printf("%-28s %10s %10s %9s %9s %6s  %7s  %8s %8s %7s %8s %8s\n", "model", "dense onnx",
-              "dcz file", "paper PQH", "ours", "ratio", "huff/H0", "decode", "pb parse", "speedup",
-              "best/best", "encode");
+              g_reps, g_fresh_reps < 0 ? g_reps : g_fresh_reps);
+  std::printf("%-28s %10s %10s %9s %9s %6s  %7s  %-34s  %-24s\n", "", "", "", "", "", "", "",
+              "------------ warm loop -----------", "---- fresh process -----");
+  std::printf("%-28s %10s %10s %9s %9s %6s  %7s  %8s %8s %7s %8s  %8s %8s %7s %8s\n", "model",
+              "dense onnx", "dcz file", "paper PQH", "ours", "ratio", "huff/H0", "decode", "pb parse",
+              "speedup", "best/best", "decode", "pb parse", "speedup", "encode");
   for (const auto& m : models) run_model(m);
   return 0;
 }
