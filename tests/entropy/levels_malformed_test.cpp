@@ -23,9 +23,12 @@ test::OwnedTensor base_tensor() {
   return test::tensor_from_bits(DType::kFloat32, {12, 10}, v);
 }
 
-EncodedTensor encode(std::uint64_t chunk_elements) {
+using Set = LevelsOptions::ContextSet;
+
+EncodedTensor encode(std::uint64_t chunk_elements, Set set = Set::kNeighbours) {
   LevelsOptions o;
   o.chunk_elements = chunk_elements;
+  o.context_set = set;
   auto r = encode_levels(base_tensor().view(), o);
   EXPECT_TRUE(r.is_ok() && r->has_value());
   return **r;
@@ -46,17 +49,23 @@ void set_codebook(EncodedTensor& e, std::vector<float> values) {
 }
 
 // A one-chunk levels stream for the 12 x 10 tensor: `levels` first, then zeros, binarized with
-// `range` (which may claim more codebook entries than the tensor's codebook has).
+// `range` (which may claim more codebook entries than the tensor's codebook has) and context set
+// kSet.
+template <entropy::LevelContextSet kSet = entropy::LevelContextSet::kNeighbours>
 std::vector<std::uint8_t> code_levels(std::vector<std::int32_t> levels, entropy::LevelRange range) {
   levels.resize(120, 0);
   std::vector<std::uint8_t> out;
   entropy::RangeEncoder enc(out);
   auto c = std::make_unique<entropy::LevelContexts>();
   std::vector<std::int8_t> above(10, 0);
+  entropy::LevelColumns<kSet> columns(10);
   for (std::size_t i = 0; i < 120; ++i) {
-    const std::int8_t left = i % 10 ? entropy::level_clamp(levels[i - 1]) : 0;
-    entropy::encode_level(enc, *c, range, levels[i], left, above[i % 10]);
-    above[i % 10] = entropy::level_clamp(levels[i]);
+    const std::size_t col = i % 10;
+    const std::int8_t left = col ? entropy::level_clamp(levels[i - 1]) : 0;
+    entropy::encode_level<kSet>(enc, *c, range, levels[i], left, above[col], columns.column_class(col));
+    above[col] = entropy::level_clamp(levels[i]);
+    if (levels[i] != 0) columns.add_nonzero(col);
+    if (col == 9) columns.end_row();
   }
   enc.finish();
   return out;
@@ -69,12 +78,17 @@ struct Row {
   std::uint64_t chunk_elements = 1u << 18;  // 40: three chunks of 4 rows
   std::vector<std::int64_t> dims = {12, 10};
   DType dtype = DType::kFloat32;
+  Set set = Set::kNeighbours;  // the context set the writer is told to use
 };
 
 std::vector<Row> rows() {
   return {
       {"valid", [](EncodedTensor&) {}, ErrorCode::kOk},
       {"valid, three chunks", [](EncodedTensor&) {}, ErrorCode::kOk, 40},
+      {"valid, context set 1", [](EncodedTensor& e) { ASSERT_EQ(e.params[1], 1); }, ErrorCode::kOk,
+       1u << 18, {12, 10}, DType::kFloat32, Set::kColumnActivity},
+      {"valid, context set 1, three chunks", [](EncodedTensor&) {}, ErrorCode::kOk, 40, {12, 10},
+       DType::kFloat32, Set::kColumnActivity},
       // Tensor entry.
       {"string dtype", [](EncodedTensor&) {}, ErrorCode::kBadTensorEntry, 1u << 18, {12, 10}, DType::kString},
       {"no elements", [](EncodedTensor&) {}, ErrorCode::kBadTensorEntry, 1u << 18, {0, 10}},
@@ -86,7 +100,8 @@ std::vector<Row> rows() {
        ErrorCode::kBadTensorEntry},
       {"gap width 0", [](EncodedTensor& e) { e.params[0] = 0; }, ErrorCode::kBadTensorEntry},
       {"gap width 17", [](EncodedTensor& e) { e.params[0] = 17; }, ErrorCode::kBadTensorEntry},
-      {"reserved byte set", [](EncodedTensor& e) { e.params[1] = 1; }, ErrorCode::kReservedBitSet},
+      {"context set 2", [](EncodedTensor& e) { e.params[1] = 2; }, ErrorCode::kBadTensorEntry},
+      {"context set 255", [](EncodedTensor& e) { e.params[1] = 255; }, ErrorCode::kBadTensorEntry},
       {"zero chunks", [](EncodedTensor& e) { e.params[2] = 0; }, ErrorCode::kBadTensorEntry},
       {"65 chunks", [](EncodedTensor& e) { e.params[2] = 65; }, ErrorCode::kBadTensorEntry},
       {"more chunks than rows", [](EncodedTensor& e) {
@@ -129,6 +144,12 @@ std::vector<Row> rows() {
          set_le64(e.params, 8, 6);
          e.streams[1].bytes = code_levels({1, 2, 3, 4, 5, 7}, {0, 100});
        }, ErrorCode::kBadSymbol},
+      {"level beyond the codebook, context set 1", [](EncodedTensor& e) {
+         set_codebook(e, {1.f, 2.f, 3.f, 4.f, 5.f, 6.f});
+         set_le64(e.params, 8, 6);
+         e.streams[1].bytes = code_levels<entropy::LevelContextSet::kColumnActivity>(
+             {1, 2, 3, 4, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7}, {0, 100});  // 7 in row 1: class 1
+       }, ErrorCode::kBadSymbol, 1u << 18, {12, 10}, DType::kFloat32, Set::kColumnActivity},
       {"Exp-Golomb prefix over 16 bins", [](EncodedTensor& e) {
          set_codebook(e, {1.f, 2.f, 3.f, 4.f, 5.f, 6.f});
          set_le64(e.params, 8, 6);
@@ -167,7 +188,7 @@ std::vector<Row> rows() {
 TEST(LevelsMalformed, EveryRowFailsWithItsCode) {
   for (const Row& row : rows()) {
     SCOPED_TRACE(row.name);
-    EncodedTensor e = encode(row.chunk_elements);
+    EncodedTensor e = encode(row.chunk_elements, row.set);
     row.mutate(e);
     const std::size_t value_size = row.dtype == DType::kString ? 1 : dtype_size(row.dtype);
     std::uint64_t elements = 1;

@@ -21,7 +21,9 @@ EncodedTensor encode(const test::OwnedTensor& t, LevelsOptions o = {}) {
   return **r;
 }
 
-void expect_round_trip(const test::OwnedTensor& t, LevelsOptions o = {}, unsigned threads = 1) {
+using Set = LevelsOptions::ContextSet;
+
+void expect_round_trip_with(const test::OwnedTensor& t, const LevelsOptions& o, unsigned threads) {
   const EncodedTensor e = encode(t, o);
   EXPECT_EQ(e.representation, Representation::kLevels);
   std::vector<std::uint8_t> out(t.bytes.size(), 0xAB);
@@ -36,6 +38,25 @@ void expect_round_trip(const test::OwnedTensor& t, LevelsOptions o = {}, unsigne
   const EncodedTensor again = encode(t, o);
   EXPECT_EQ(again.params, e.params);
   EXPECT_EQ(again.streams[1].bytes, e.streams[1].bytes);
+}
+
+// Round trips with each context set forced and with the writer's choice, which must be the set
+// whose levels stream is smaller (set 0 on a tie).
+void expect_round_trip(const test::OwnedTensor& t, LevelsOptions o = {}, unsigned threads = 1) {
+  std::size_t size[2] = {};
+  for (Set set : {Set::kNeighbours, Set::kColumnActivity}) {
+    SCOPED_TRACE(set == Set::kNeighbours ? "context set 0" : "context set 1");
+    o.context_set = set;
+    expect_round_trip_with(t, o, threads);
+    const EncodedTensor e = encode(t, o);
+    EXPECT_EQ(e.params[1], set == Set::kNeighbours ? 0 : 1);
+    size[e.params[1]] = e.streams[1].bytes.size();
+  }
+  o.context_set = Set::kSmaller;
+  expect_round_trip_with(t, o, threads);
+  const EncodedTensor best = encode(t, o);
+  EXPECT_EQ(best.params[1], size[1] < size[0] ? 1 : 0);
+  EXPECT_EQ(best.streams[1].bytes.size(), std::min(size[0], size[1]));
 }
 
 // A rows x cols tensor of `dtype` drawn from `values` (bit patterns; 0 = zero) with P(nonzero) = p.
@@ -155,6 +176,59 @@ TEST(LevelsGeometry, RowsAndChunks) {
   for (std::uint32_t k = 0; k <= 4; ++k) EXPECT_EQ(entropy::levels_chunk_first_row(5, 4, k), firsts[k]);
 }
 
+// SPEC 6.10.6: h = 0 before the chunk's first row ends, 1 for a column without nonzeros, then
+// 2 ... 6 as 16, 8, 4, 2 x count first exceeds the rows seen.
+TEST(LevelsColumnActivity, ClassBoundaries) {
+  entropy::LevelColumns<entropy::LevelContextSet::kColumnActivity> columns(10);
+  for (std::size_t col = 1; col < 10; ++col) {
+    for (std::size_t k = 0; k < std::size_t(1) << (col - 1) && k < 16; ++k) columns.add_nonzero(col);
+  }
+  EXPECT_EQ(columns.column_class(0), 0u);  // no row seen yet
+  for (int r = 0; r < 16; ++r) columns.end_row();
+  // Counts 0, 1, 2, 4, 8, 16, 16, ... over 16 rows seen.
+  const unsigned expect[] = {1, 2, 3, 4, 5, 6, 6};
+  for (std::size_t col = 0; col < 7; ++col) EXPECT_EQ(columns.column_class(col), expect[col]) << col;
+  columns.end_row();  // 17 rows: 16 x 1 <= 17, 8 x 2 <= 17, 4 x 4 <= 17, 2 x 8 <= 17
+  for (std::size_t col = 0; col < 7; ++col) EXPECT_EQ(columns.column_class(col), expect[col]) << col;
+  columns.add_nonzero(2);  // 3 of 17: 8 x 3 > 17 >= 4 x 3
+  EXPECT_EQ(columns.column_class(2), 4u);
+  entropy::LevelColumns<entropy::LevelContextSet::kNeighbours> none(10);
+  none.add_nonzero(3);
+  none.end_row();
+  EXPECT_EQ(none.column_class(3), 0u);
+}
+
+// Zeros organised by column, as in the fully connected layers of rate-quantized models: whole
+// input units pruned, the others kept at their own density. Set 1 learns the columns; the writer
+// must pick it, and a tensor of one row per chunk (no column history) must stay on set 0.
+TEST(LevelsColumnActivity, WriterPicksSetOneForColumnSparsity) {
+  std::mt19937_64 rng(21);
+  const std::int64_t rows = 120, cols = 200;
+  std::vector<double> density(cols);
+  for (double& d : density) d = rng() % 3 == 0 ? 0.0 : 0.02 + 0.4 * double(rng() % 1000) / 1000;
+  std::vector<std::uint64_t> v(std::size_t(rows * cols), 0);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t c = 0; c < cols; ++c) {
+      if (double(rng() % 100000) / 100000 < density[std::size_t(c)]) {
+        v[std::size_t(r * cols + c)] = test::float_bits(float(int(rng() % 4) + 1) * (rng() % 2 ? 0.5f : -0.5f));
+      }
+    }
+  }
+  const test::OwnedTensor t = test::tensor_from_bits(DType::kFloat32, {rows, cols}, v);
+  expect_round_trip(t);
+  LevelsOptions o;
+  o.context_set = Set::kNeighbours;
+  const std::size_t set0 = encode(t, o).streams[1].bytes.size();
+  const EncodedTensor best = encode(t, {});
+  EXPECT_EQ(best.params[1], 1);
+  EXPECT_LT(best.streams[1].bytes.size(), set0 * 95 / 100) << "set 0: " << set0;
+  LevelsOptions one_row_chunks;
+  one_row_chunks.chunk_elements = 1;
+  const test::OwnedTensor few_rows = test::tensor_from_bits(DType::kFloat32, {8, cols},
+                                                            {v.begin(), v.begin() + 8 * cols});
+  EXPECT_EQ(encode(few_rows, one_row_chunks).params[1], 0);
+}
+
 // The example at the end of format/SPEC.md 6.10.5, byte for byte in both directions.
 TEST(LevelsSpecExample, EncodesAndDecodesTheSpecBytes) {
   std::vector<std::uint64_t> v(20, 0);
@@ -174,6 +248,41 @@ TEST(LevelsSpecExample, EncodesAndDecodesTheSpecBytes) {
   EncodedTensor from_spec = e;
   from_spec.streams[1].bytes = spec_levels;
   std::vector<std::uint8_t> out(80);
+  ASSERT_TRUE(decode_levels(test::view_of(from_spec), DType::kFloat32, t.dims, out).is_ok());
+  EXPECT_EQ(out, t.bytes);
+}
+
+// The context set 1 example of format/SPEC.md 6.10.6, byte for byte in both directions.
+TEST(LevelsSpecExample, ContextSetOneBytes) {
+  const float levels[12] = {1, 0, 1, 1, 0, 0, 2, 0, 1, 0, 0, 1};
+  std::vector<std::uint64_t> v(12, 0);
+  for (std::size_t i = 0; i < 12; ++i) v[i] = levels[i] != 0 ? test::float_bits(levels[i]) : 0;
+  const test::OwnedTensor t = test::tensor_from_bits(DType::kFloat32, {4, 3}, v);
+  LevelsOptions o;
+  o.context_set = Set::kColumnActivity;
+  const EncodedTensor e = encode(t, o);
+  EXPECT_EQ(e.params, (std::vector<std::uint8_t>{5, 1, 1, 0, 2, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0}));
+  const std::vector<std::uint8_t> spec_levels = {0x91, 0xfc, 0xf9, 0x3c, 0xa8, 0xcc};
+  EXPECT_EQ(e.streams[1].bytes, spec_levels);
+  // The bins and contexts the spec lists, coded directly: the spec's walk-through is the code's.
+  struct Bin {
+    char kind;  // s: sig[i], g: greater[0][0][i], p: prefix[0][i]
+    unsigned index, bin;
+  };
+  const Bin bins[] = {{'s', 0, 1},  {'g', 0, 0},  {'s', 1, 0},  {'s', 0, 1}, {'g', 0, 0},  {'s', 18, 1}, {'g', 6, 0},
+                      {'s', 4, 0},  {'s', 18, 0}, {'s', 18, 1}, {'g', 6, 1}, {'p', 0, 0},  {'s', 5, 0},  {'s', 15, 1},
+                      {'g', 3, 0},  {'s', 18, 0}, {'s', 3, 0},  {'s', 18, 1}, {'g', 6, 0}};
+  std::vector<std::uint8_t> direct;
+  entropy::RangeEncoder enc(direct);
+  entropy::LevelContexts c;
+  for (const Bin& b : bins) {
+    enc.encode(b.kind == 's' ? c.sig[b.index] : b.kind == 'g' ? c.greater[0][0][b.index] : c.prefix[0][b.index], b.bin);
+  }
+  enc.finish();
+  EXPECT_EQ(direct, spec_levels);
+  EncodedTensor from_spec = e;
+  from_spec.streams[1].bytes = spec_levels;
+  std::vector<std::uint8_t> out(48);
   ASSERT_TRUE(decode_levels(test::view_of(from_spec), DType::kFloat32, t.dims, out).is_ok());
   EXPECT_EQ(out, t.bytes);
 }

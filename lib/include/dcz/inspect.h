@@ -30,7 +30,7 @@ struct StageAccounting {
   std::uint64_t nonzeros = 0;
   std::uint64_t codebook_size = 0;
   unsigned gap_bits = 0;
-  std::string position_scheme;        // "paper", "escape", "bitmap", "levels" (representation 2)
+  std::string position_scheme;        // "paper", "escape", "bitmap"; "levels", "levels1" (rep 2, context set 0, 1)
   double kept_percent = 0;            // P: nonzeros / weights
   double weight_bits_pq = 0;          // paper: index width, fillers included
   double weight_bits_pqh = 0;         // actual index stream bits / nonzeros

@@ -24,6 +24,10 @@ struct LevelsOptions {
   // Elements per independently decodable chunk (rounded to whole rows, at most 64 chunks).
   std::uint64_t chunk_elements = std::uint64_t{1} << 18;
   int zstd_level = 9;  // for the codebook, kept only when smaller than raw
+  // Context set (format/SPEC.md 6.10.6): kSmaller codes the levels with both sets and keeps the
+  // smaller stream (ties: set 0), as --entropy auto and adaptive do; it doubles the coding time.
+  enum class ContextSet { kSmaller, kNeighbours, kColumnActivity };
+  ContextSet context_set = ContextSet::kSmaller;
 };
 
 // The encoded tensor, or nullopt when the tensor does not qualify: no elements, dtype not a
@@ -44,7 +48,8 @@ Result<std::optional<EncodedTensor>> encode_levels(const TensorView& tensor,
 Status decode_levels(const EncodedTensorView& tensor, DType dtype, std::span<const std::int64_t> dims,
                      std::span<std::uint8_t> out, bool out_is_zeroed = false, unsigned threads = 1);
 
-// The paper's accounting for dcz-inspect (see SparseAccounting), position_scheme = 3 ("levels").
+// The paper's accounting for dcz-inspect (see SparseAccounting), position_scheme = 3 ("levels",
+// context set 0) or 4 ("levels1", context set 1).
 // The one levels stream is split between "indices" and "positions" by the ideal cost of its bins:
 // the significance bins count as positions, sign and magnitude bins as indices.
 Result<SparseAccounting> account_levels(const EncodedTensorView& tensor, DType dtype,

@@ -117,7 +117,7 @@ class MeasuringDecoder {
 };
 
 // Decodes one chunk, calling visit(element, codebook index) for each nonzero; counts them.
-template <class Wrap, class Visit>
+template <entropy::LevelContextSet kSet, class Wrap, class Visit>
 Status decode_chunk(const LevelsStreams& s, const Chunk& c, const LevelRange& range, Wrap&& wrap,
                     Visit&& visit, std::uint64_t& nonzeros) {
   const StreamView& v = *s.levels;
@@ -125,18 +125,20 @@ Status decode_chunk(const LevelsStreams& s, const Chunk& c, const LevelRange& ra
   auto& dec = wrap(raw);
   auto contexts = std::make_unique<entropy::LevelContexts>();
   std::vector<std::int8_t> above(std::size_t(s.geometry.row_length), 0);
+  entropy::LevelColumns<kSet> columns(above.size());
   std::uint64_t element = c.first_row * s.geometry.row_length;
-  for (std::uint64_t r = 0; r < c.rows; ++r) {
+  for (std::uint64_t r = 0; r < c.rows; ++r, columns.end_row()) {
     std::int8_t left = 0;
     for (std::size_t col = 0; col < above.size(); ++col, ++element) {
       if constexpr (requires { dec.begin_element(); }) dec.begin_element();
-      if (!dec.decode(contexts->sig[entropy::level_sig_context(left, above[col])])) {
+      const unsigned h = columns.column_class(col);
+      if (!dec.decode(contexts->sig[entropy::level_sig_context<kSet>(left, above[col], h)])) {
         left = 0;
         above[col] = 0;
         continue;
       }
       std::int32_t level = 0;
-      if (!entropy::decode_nonzero_level(dec, *contexts, range, left, above[col], level)) {
+      if (!entropy::decode_nonzero_level<kSet>(dec, *contexts, range, left, above[col], h, level)) {
         return stream_error(ErrorCode::kBadSymbol, v, c.offset + raw.position(),
                             "element " + std::to_string(element) +
                                 ": level beyond the codebook's " + std::to_string(range.negatives) +
@@ -144,6 +146,7 @@ Status decode_chunk(const LevelsStreams& s, const Chunk& c, const LevelRange& ra
       }
       left = entropy::level_clamp(level);
       above[col] = left;
+      columns.add_nonzero(col);
       visit(element, entropy::level_to_index(level, range.negatives));
       ++nonzeros;
     }
@@ -161,6 +164,16 @@ Status decode_chunk(const LevelsStreams& s, const Chunk& c, const LevelRange& ra
                         "chunk does not end on the value its encoder flushed");
   }
   return Status::ok();
+}
+
+// decode_chunk with the tensor's context set (read_levels_params admits only the known ones).
+template <class Wrap, class Visit>
+Status decode_chunk_with_set(const LevelsStreams& s, const Chunk& c, const LevelRange& range,
+                             Wrap&& wrap, Visit&& visit, std::uint64_t& nonzeros) {
+  if (s.params.context_set == entropy::LevelContextSet::kColumnActivity) {
+    return decode_chunk<entropy::LevelContextSet::kColumnActivity>(s, c, range, wrap, visit, nonzeros);
+  }
+  return decode_chunk<entropy::LevelContextSet::kNeighbours>(s, c, range, wrap, visit, nonzeros);
 }
 
 Status check_nonzeros(const LevelsStreams& s, std::uint64_t nonzeros) {
@@ -199,7 +212,7 @@ Status decode_all(const Checked& t, std::uint8_t* out, unsigned threads) {
   std::vector<Status> status(chunks.size());
   std::vector<std::uint64_t> nonzeros(chunks.size(), 0);
   auto run = [&](std::size_t k) {
-    status[k] = decode_chunk(s, chunks[k], t.range, plain,
+    status[k] = decode_chunk_with_set(s, chunks[k], t.range, plain,
                              [&](std::uint64_t element, std::uint32_t index) {
                                std::memcpy(out + element * kSize, &codebook[index], kSize);
                              },
@@ -263,7 +276,7 @@ Result<SparseAccounting> account_levels(const EncodedTensorView& tensor, DType d
       meter = std::make_unique<MeasuringDecoder>(d);
       return *meter;
     };
-    DCZ_TRY(decode_chunk(s, c, t.range, wrap,
+    DCZ_TRY(decode_chunk_with_set(s, c, t.range, wrap,
                          [&](std::uint64_t element, std::uint32_t index) {
                            const std::uint64_t run = element - next;
                            fillers += run >> b;
@@ -283,7 +296,9 @@ Result<SparseAccounting> account_levels(const EncodedTensorView& tensor, DType d
   a.nonzeros = nonzeros;
   a.codebook_size = codebook.size();
   a.codebook_bytes = codebook.size() * dtype_size(dtype);
-  a.position_scheme = entropy::kLevelsSchemeId;
+  a.position_scheme = s.params.context_set == entropy::LevelContextSet::kColumnActivity
+                          ? entropy::kLevelsColumnsSchemeId
+                          : entropy::kLevelsSchemeId;
   a.gap_bits = b;
   a.index_bits = entropy::bits_for_alphabet(codebook.size());
   a.paper_fillers = fillers;

@@ -44,21 +44,45 @@ class LevelSource {
   std::uint64_t zeros_left_ = 0;
 };
 
+template <entropy::LevelContextSet kSet>
 void encode_chunk(LevelSource& source, const LevelRange& range, std::uint64_t rows,
                   std::uint64_t row_length, std::vector<std::uint8_t>& out) {
   entropy::RangeEncoder enc(out);
   auto contexts = std::make_unique<LevelContexts>();
   std::vector<std::int8_t> above(std::size_t(row_length), 0);
-  for (std::uint64_t r = 0; r < rows; ++r) {
+  entropy::LevelColumns<kSet> columns(above.size());
+  for (std::uint64_t r = 0; r < rows; ++r, columns.end_row()) {
     std::int8_t left = 0;
     for (std::size_t c = 0; c < above.size(); ++c) {
       const std::int32_t level = source.next();
-      entropy::encode_level(enc, *contexts, range, level, left, above[c]);
+      entropy::encode_level<kSet>(enc, *contexts, range, level, left, above[c], columns.column_class(c));
+      if (level != 0) columns.add_nonzero(c);
       left = entropy::level_clamp(level);
       above[c] = left;
     }
   }
   enc.finish();
+}
+
+// The levels stream of a whole tensor and the sizes of its chunks but the last.
+struct CodedLevels {
+  std::vector<std::uint8_t> bytes;
+  std::vector<std::uint64_t> chunk_sizes;
+};
+
+template <entropy::LevelContextSet kSet>
+CodedLevels encode_chunks(const entropy::SparseTensor& sparse, const LevelRange& range,
+                          const entropy::LevelsGeometry& g, std::uint32_t chunks) {
+  CodedLevels out;
+  LevelSource source(sparse, range.negatives);
+  for (std::uint32_t c = 0; c < chunks; ++c) {
+    const std::uint64_t first = entropy::levels_chunk_first_row(g.rows, chunks, c);
+    const std::uint64_t last = entropy::levels_chunk_first_row(g.rows, chunks, c + 1);
+    const std::size_t before = out.bytes.size();
+    encode_chunk<kSet>(source, range, last - first, g.row_length, out.bytes);
+    if (c + 1 < chunks) out.chunk_sizes.push_back(out.bytes.size() - before);
+  }
+  return out;
 }
 
 std::uint32_t chunk_count(std::uint64_t elements, std::uint64_t rows, std::uint64_t per_chunk) {
@@ -94,18 +118,27 @@ Result<std::optional<EncodedTensor>> encode_levels(const TensorView& tensor,
   params.gap_bits = options.gap_bits != 0 ? options.gap_bits : tensor.dims.size() >= 3 ? 8 : 5;
   params.codebook_size = k;
   params.nonzeros = sparse->indices.size();
+  using Set = LevelsOptions::ContextSet;
+  CodedLevels coded;
+  if (options.context_set != Set::kColumnActivity) {
+    coded = encode_chunks<entropy::LevelContextSet::kNeighbours>(*sparse, range, g, chunks);
+  }
+  // With one row per chunk every column class is 0 and set 1's contexts are set 0's: same bytes.
+  const bool try_columns = options.context_set == Set::kColumnActivity ||
+                           (options.context_set == Set::kSmaller && g.rows > chunks);
+  if (try_columns) {
+    CodedLevels columns = encode_chunks<entropy::LevelContextSet::kColumnActivity>(*sparse, range, g, chunks);
+    if (options.context_set == Set::kColumnActivity || columns.bytes.size() < coded.bytes.size()) {
+      coded = std::move(columns);
+      params.context_set = entropy::LevelContextSet::kColumnActivity;
+    }
+  }
+  params.chunk_sizes = std::move(coded.chunk_sizes);
   EncodedStream levels;
   levels.role = StreamRole::kLevels;
   levels.coding = StreamCoding::kAdaptiveBinary;
   levels.decoded_size = elements;
-  LevelSource source(*sparse, negatives);
-  for (std::uint32_t c = 0; c < chunks; ++c) {
-    const std::uint64_t first = entropy::levels_chunk_first_row(g.rows, chunks, c);
-    const std::uint64_t last = entropy::levels_chunk_first_row(g.rows, chunks, c + 1);
-    const std::size_t before = levels.bytes.size();
-    encode_chunk(source, range, last - first, g.row_length, levels.bytes);
-    if (c + 1 < chunks) params.chunk_sizes.push_back(levels.bytes.size() - before);
-  }
+  levels.bytes = std::move(coded.bytes);
 
   EncodedTensor out;
   out.representation = Representation::kLevels;

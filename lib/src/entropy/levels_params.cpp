@@ -26,7 +26,7 @@ std::uint64_t levels_chunk_first_row(std::uint64_t rows, std::uint32_t count, st
 std::vector<std::uint8_t> write_levels_params(const LevelsParams& params) {
   std::vector<std::uint8_t> out;
   out.push_back(std::uint8_t(params.gap_bits));
-  out.push_back(0);
+  out.push_back(std::uint8_t(params.context_set));
   append_le16(out, std::uint16_t(params.chunk_count()));
   append_le32(out, params.codebook_size);
   append_le64(out, params.nonzeros);
@@ -53,7 +53,10 @@ Result<LevelsParams> read_levels_params(std::span<const std::uint8_t> bytes,
   if (p.gap_bits < 1 || p.gap_bits > kPaperGapBitsMax) {
     return bad_entry("byte 0: gap width " + std::to_string(p.gap_bits) + " is outside 1..16");
   }
-  if (bytes[1] != 0) return make_error(ErrorCode::kReservedBitSet, "levels params byte 1 is reserved, not zero");
+  if (bytes[1] >= kLevelContextSetCount) {
+    return bad_entry("byte 1: context set " + std::to_string(bytes[1]) + " is not 0 or 1");
+  }
+  p.context_set = LevelContextSet(bytes[1]);
   const std::uint32_t chunks = std::uint32_t(bytes[2]) | std::uint32_t(bytes[3]) << 8;
   if (chunks < 1 || chunks > kLevelsMaxChunks || chunks > geometry.rows) {
     return bad_entry("byte 2: chunk count " + std::to_string(chunks) + " is outside 1..min(64, " +

@@ -14,10 +14,13 @@ namespace dcz::entropy {
 
 inline constexpr std::size_t kLevelsParamsFixedSize = 16;
 inline constexpr std::uint32_t kLevelsMaxChunks = 64;
-inline constexpr std::uint8_t kLevelsSchemeId = 3;  // SparseAccounting::position_scheme
+// SparseAccounting::position_scheme of a levels tensor: context set 0, context set 1.
+inline constexpr std::uint8_t kLevelsSchemeId = 3;
+inline constexpr std::uint8_t kLevelsColumnsSchemeId = 4;
 
 struct LevelsParams {
   unsigned gap_bits = 5;
+  LevelContextSet context_set = LevelContextSet::kNeighbours;
   std::uint32_t codebook_size = 0;
   std::uint64_t nonzeros = 0;
   std::vector<std::uint64_t> chunk_sizes;  // stored bytes of every chunk but the last
@@ -37,8 +40,8 @@ std::uint64_t levels_chunk_first_row(std::uint64_t rows, std::uint32_t count, st
 
 std::vector<std::uint8_t> write_levels_params(const LevelsParams& params);
 
-// Checks the layout and ranges: kBadTensorEntry (size, gap width, chunk count), kReservedBitSet,
-// kBadCodebook, kBadPositions (more nonzeros than elements).
+// Checks the layout and ranges: kBadTensorEntry (size, gap width, unknown context set, chunk
+// count), kBadCodebook, kBadPositions (more nonzeros than elements).
 Result<LevelsParams> read_levels_params(std::span<const std::uint8_t> bytes,
                                         const LevelsGeometry& geometry);
 
