@@ -161,12 +161,12 @@ namespace {
 std::string stage_table(const InspectReport& r) {
   std::string out;
   char line[512];
+  out += "\nPer-stage accounting of the sparse + codebook tensors (Han et al. 2016, Tables 2-5;\n"
+         "bits per nonzero weight; P+Q = the paper's fixed-width storage at gap width b,\n"
+         "P+Q+H = this file; rate = size vs 32-bit dense weights; H0 = order-0 entropy;\n"
+         "scheme levels: one adaptive stream, its significance bins counted as i, the rest as w;\n"
+         "levels1: the same with column-activity contexts):\n\n";
   std::snprintf(line, sizeof line,
-                "\nPer-stage accounting of the sparse + codebook tensors (Han et al. 2016, Tables 2-5;\n"
-                "bits per nonzero weight; P+Q = the paper's fixed-width storage at gap width b,\n"
-                "P+Q+H = this file; rate = size vs 32-bit dense weights; H0 = order-0 entropy;\n"
-                "scheme levels: one adaptive stream, its significance bins counted as i, the rest as w;\n"
-                "levels1: the same with column-activity contexts):\n\n"
                 "%-28s %10s %7s %5s %7s %7s %7s %7s %7s %7s %9s %7s %7s %8s\n",
                 "tensor", "weights", "P kept", "K", "w P+Q", "w P+Q+H", "H0 idx", "i P+Q", "i P+Q+H",
                 "H0 gap", "codebook", "P+Q", "P+Q+H", "scheme");
