@@ -2,9 +2,11 @@
 // representation 1 (codebook indices + positions, Huffman / fixed / zstd per stream, the smallest)
 // on the weight tensors of real models, side by side in one run:
 //   - size: bytes of every tensor where representation 1 beats dense, under each representation
-//     and under --entropy auto (the smaller per tensor);
+//     and under --entropy auto (the smaller per tensor); for the levels, each context set (SPEC
+//     6.10.5, 6.10.6) and the writer's choice of the smaller;
 //   - decode speed: elements/s and nonzeros/s of each decoder over the same tensors, the levels
-//     decoder with one and with two threads (chunks decode independently).
+//     decoder for each context set with one thread and for the writer's choice with two (chunks
+//     decode independently).
 // With --grid the models' float weights are first snapped to a uniform grid (value = level x
 // step, step = std of the nonzeros / 16, zeros kept), the kind of codebook a rate-aware quantizer
 // writes; DeepCABAC's integer levels are exactly this case.
@@ -33,7 +35,17 @@ using Clock = std::chrono::steady_clock;
 struct Totals {
   std::uint64_t tensors = 0, elements = 0, nonzeros = 0;
   std::uint64_t rep1 = 0, rep2 = 0, best = 0;
+  std::uint64_t set_bytes[2] = {};  // levels under context set 0 and set 1
   double rep1_seconds = 0, rep2_seconds = 0, rep2_two_threads_seconds = 0;
+  double set_seconds[2] = {};
+
+  void add(const Totals& o) {
+    tensors += o.tensors, elements += o.elements, nonzeros += o.nonzeros;
+    rep1 += o.rep1, rep2 += o.rep2, best += o.best;
+    rep1_seconds += o.rep1_seconds, rep2_seconds += o.rep2_seconds;
+    rep2_two_threads_seconds += o.rep2_two_threads_seconds;
+    for (int k = 0; k < 2; ++k) set_bytes[k] += o.set_bytes[k], set_seconds[k] += o.set_seconds[k];
+  }
 };
 
 dcz::EncodedTensorView view_of(const dcz::EncodedTensor& t) {
@@ -89,10 +101,16 @@ bool run_tensor(const dcz::TensorInfo& info, std::vector<std::uint8_t> bytes, co
   lo.gap_bits = gap_bits;
   lo.chunk_elements = set.chunk_elements;
   auto r2 = dcz::encode_levels(view, lo);
-  if (!r1.is_ok() || !r2.is_ok()) return false;
+  using ContextSet = dcz::LevelsOptions::ContextSet;
+  lo.context_set = ContextSet::kNeighbours;
+  auto r_set0 = dcz::encode_levels(view, lo);
+  lo.context_set = ContextSet::kColumnActivity;
+  auto r_set1 = dcz::encode_levels(view, lo);
+  if (!r1.is_ok() || !r2.is_ok() || !r_set0.is_ok() || !r_set1.is_ok()) return false;
   if (!r1->has_value() || !r2->has_value()) return true;
   const dcz::EncodedTensor& e1 = **r1;
   const dcz::EncodedTensor& e2 = **r2;
+  const dcz::EncodedTensor* by_set[2] = {&**r_set0, &**r_set1};
   dcz::EncodedTensor dense = dcz::encode_tensor(view, gap_bits, [] {
                                dcz::EncodeOptions d;
                                d.mode = dcz::EncodeOptions::Mode::kDense;
@@ -116,11 +134,19 @@ bool run_tensor(const dcz::TensorInfo& info, std::vector<std::uint8_t> bytes, co
     ok &= dcz::decode_levels(v2, info.dtype, info.dims, out, false, 2).is_ok();
   });
   ok &= out == bytes;
-  std::printf("  %-36s %10llu %6.2f%% %5zu  rep1 %9llu  levels %9llu  (%+6.2f%%)\n",
+  for (int k = 0; k < 2; ++k) {
+    const auto vk = view_of(*by_set[k]);
+    t.set_seconds[k] += seconds_of(repeat, [&] { ok &= dcz::decode_levels(vk, info.dtype, info.dims, out).is_ok(); });
+    ok &= out == bytes;
+    t.set_bytes[k] += dcz::encoded_cost(*by_set[k]);
+  }
+  std::printf("  %-36s %10llu %6.2f%% %5zu  rep1 %9llu  set0 %9llu  set1 %9llu  levels %9llu (set %d, %+6.2f%%)\n",
               info.name.substr(0, 36).c_str(), static_cast<unsigned long long>(info.element_count()),
               100.0 * double(nonzeros) / double(info.element_count()),
               e1.streams[0].decoded_size / 4, static_cast<unsigned long long>(c1),
-              static_cast<unsigned long long>(c2), 100.0 * (double(c2) / double(c1) - 1));
+              static_cast<unsigned long long>(dcz::encoded_cost(*by_set[0])),
+              static_cast<unsigned long long>(dcz::encoded_cost(*by_set[1])),
+              static_cast<unsigned long long>(c2), int(e2.params[1]), 100.0 * (double(c2) / double(c1) - 1));
   ++t.tensors;
   t.elements += info.element_count();
   t.nonzeros += nonzeros;
@@ -147,6 +173,12 @@ void print_totals(const char* label, const Totals& t) {
               rate(double(t.elements), t.rep1_seconds), rate(double(t.nonzeros), t.rep1_seconds),
               rate(double(t.elements), t.rep2_seconds), rate(double(t.nonzeros), t.rep2_seconds),
               rate(double(t.elements), t.rep2_two_threads_seconds), t.rep2_seconds / t.rep1_seconds);
+  std::printf("  context sets: set 0 %llu B, set 1 %llu B (%.2f%% of set 0), smaller per tensor %llu B "
+              "(%.2f%%) | decode set 0 %.1f M elements/s, set 1 %.1f M elements/s (set 1 / set 0 time %.2fx)\n",
+              static_cast<unsigned long long>(t.set_bytes[0]), static_cast<unsigned long long>(t.set_bytes[1]),
+              100.0 * double(t.set_bytes[1]) / double(t.set_bytes[0]), static_cast<unsigned long long>(t.rep2),
+              100.0 * double(t.rep2) / double(t.set_bytes[0]), rate(double(t.elements), t.set_seconds[0]),
+              rate(double(t.elements), t.set_seconds[1]), t.set_seconds[1] / t.set_seconds[0]);
 }
 
 }  // namespace
@@ -182,10 +214,7 @@ int main(int argc, char** argv) {
       }
     }
     print_totals("model", t);
-    all.tensors += t.tensors, all.elements += t.elements, all.nonzeros += t.nonzeros;
-    all.rep1 += t.rep1, all.rep2 += t.rep2, all.best += t.best;
-    all.rep1_seconds += t.rep1_seconds, all.rep2_seconds += t.rep2_seconds;
-    all.rep2_two_threads_seconds += t.rep2_two_threads_seconds;
+    all.add(t);
   }
   if (models.size() > 1) print_totals("all models", all);
   return 0;

@@ -6,7 +6,8 @@
 //                 and two threads) and account_levels, which must return an error or succeed,
 //                 never crash, hang or allocate beyond the output and a row of levels;
 //   bit 7 set   — round trip: the rest is a raw tensor, shaped and encoded with options taken
-//                 from bytes 1-2, decoded, and must come back bit-exact (trap otherwise).
+//                 from bytes 1-2 (dtype, row length, chunk size, context set), decoded, and must
+//                 come back bit-exact (trap otherwise).
 // Self-contained: links against dcz_core only; a replay driver or libFuzzer provides main().
 #include <cstddef>
 #include <cstdint>
@@ -64,6 +65,12 @@ void fuzz_round_trip(Input& in) {
   if (count % row == 0 && count > 0) dims = {count / row, row};
   dcz::LevelsOptions o;
   o.chunk_elements = (choice >> 8) % 64 + 1;
+  // Bits 14-15: the writer's choice (0, 3), context set 0 forced (1) or set 1 forced (2).
+  const dcz::LevelsOptions::ContextSet sets[] = {dcz::LevelsOptions::ContextSet::kSmaller,
+                                                 dcz::LevelsOptions::ContextSet::kNeighbours,
+                                                 dcz::LevelsOptions::ContextSet::kColumnActivity,
+                                                 dcz::LevelsOptions::ContextSet::kSmaller};
+  o.context_set = sets[(choice >> 14) & 3];
   std::vector<std::uint8_t> bytes(raw.begin(), raw.begin() + std::ptrdiff_t(std::size_t(count) * value_size));
   dcz::TensorView tensor{dtype, dims, bytes};
   auto encoded = dcz::encode_levels(tensor, o);

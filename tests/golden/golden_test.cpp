@@ -73,6 +73,24 @@ void snap_to_levels(OnnxModel& m) {
   });
 }
 
+// Zeroes a third of the columns of every float32 matrix and thins the others to a density of their
+// own (10 ... 69 %) before snapping to the levels grid: the column structure of rate-quantized fully
+// connected layers, for which the writer picks the levels' context set 1 (SPEC 6.10.6).
+void prune_columns_then_snap(OnnxModel& m) {
+  for (std::size_t i = 0; i < m.tensor_count(); ++i) {
+    const TensorInfo& t = m.tensor(i);
+    if (t.dtype != DType::kFloat32 || t.dims.size() != 2) continue;
+    const std::size_t cols = std::size_t(t.dims[1]);
+    auto b = m.mutable_tensor_bytes(i);
+    for (std::size_t e = 0; e * 4 < b.size(); ++e) {
+      const std::size_t c = e % cols;
+      const bool keep = c % 3 != 0 && e * 7919 % 100 < 10 + c * 37 % 60;
+      if (!keep) std::memset(&b[e * 4], 0, 4);
+    }
+  }
+  snap_to_levels(m);
+}
+
 void write_pair(const fs::path& dir, const std::string& name, const OnnxModel& m) {
   ASSERT_TRUE(m.save(dir / (name + ".onnx")).is_ok());
   auto bytes = encode_model(m, golden_options());
@@ -99,6 +117,9 @@ TEST(Golden, WriteValidPairsWhenAsked) {
   OnnxModel levels = parse(test::make_mlp_model({96, 64, 10}, 5));
   snap_to_levels(levels);
   write_pair(dir, "mlp_grid_levels", levels);
+  OnnxModel columns = parse(test::make_mlp_model({96, 64, 10}, 7));
+  prune_columns_then_snap(columns);
+  write_pair(dir, "mlp_column_levels", columns);
 }
 
 TEST(Golden, ValidFilesDecodeExactlyAndAreReproduced) {
