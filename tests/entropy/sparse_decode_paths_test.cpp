@@ -135,6 +135,52 @@ TEST(SparseDecodePaths, EscapeErrorsFromTheFastPathKeepTheirCodes) {
   }
 }
 
+// A malformed position stream is reported the same whether the decoder writes into storage known
+// to be zero or clears a dirty buffer ahead of its values: same code, same message, every scheme.
+TEST(SparseDecodePaths, MalformedPositionsGiveOneErrorOnZeroedAndDirtyBuffers) {
+  const Shape shape = sparse("runs", 70000, {3, 17, 40, 1000, 16384, 16400, 40000, 69999});
+  struct Mutation {
+    const char* what;
+    void (*mutate)(EncodedTensor&);
+  };
+  const Mutation mutations[] = {
+      {"positions truncated", [](EncodedTensor& x) { x.streams[2].bytes.resize(x.streams[2].bytes.size() / 2); }},
+      {"last position byte flipped", [](EncodedTensor& x) { x.streams[2].bytes.back() ^= 0x5A; }},
+      {"one position symbol fewer", [](EncodedTensor& x) { x.streams[2].decoded_size -= 1; }},
+      {"params' nonzero count off by one", [](EncodedTensor& x) { x.params[8] ^= 1; }},
+  };
+  int errors = 0;
+  for (DType dtype : kDtypes) {
+    const test::OwnedTensor t =
+        test::tensor_from_bits(dtype, {std::int64_t(shape.values.size())}, shape.values);
+    for (Positions positions : {Positions::kPaperGaps, Positions::kEscapeGaps, Positions::kBitmap}) {
+      for (Entropy entropy : {Entropy::kHuffman, Entropy::kFixed}) {
+        SparseCodebookOptions o;
+        o.entropy = entropy;
+        o.positions = positions;
+        auto e = encode_sparse_codebook(t.view(), o);
+        ASSERT_TRUE(e.is_ok() && e->has_value());
+        for (const Mutation& m : mutations) {
+          SCOPED_TRACE(std::string(m.what) + " " + std::string(dtype_name(dtype)) + " positions " +
+                       std::to_string(int(positions)) + " entropy " + std::to_string(int(entropy)));
+          EncodedTensor bad = **e;
+          m.mutate(bad);
+          const EncodedTensorView v = test::view_of(bad);
+          std::vector<std::uint8_t> zeroed(t.bytes.size(), 0), dirty(t.bytes.size(), 0xCD);
+          const Status on_zeroed = decode_sparse_codebook(v, dtype, t.elements(), zeroed, true);
+          const Status on_dirty = decode_sparse_codebook(v, dtype, t.elements(), dirty, false);
+          EXPECT_EQ(on_zeroed.to_string(), on_dirty.to_string());
+          if (on_zeroed.is_ok()) {  // a mutation the format cannot see decodes alike on both
+            EXPECT_EQ(zeroed, dirty);
+          }
+          errors += !on_zeroed.is_ok();
+        }
+      }
+    }
+  }
+  EXPECT_GE(errors, 4 * 3 * 2 * 3);  // truncation, count and symbol-count changes always fail
+}
+
 // --- Huffman streams decoded in pairs ---
 
 std::vector<std::uint16_t> symbols(std::size_t n, std::uint32_t alphabet, std::uint64_t seed) {

@@ -366,6 +366,35 @@ class ExtraBits {
   unsigned count_ = 0;
 };
 
+// Clears an output that is not known to be zero a block at a time just ahead of the values, so
+// each block is written while it is in L1 instead of once by memset and again, after eviction, by
+// the values; on fresh pages the page faults then also come one block at a time, in the thread
+// that decodes. An output known to be zero starts out covered and is never written here.
+template <std::size_t kSize>
+class ZeroAhead {
+ public:
+  ZeroAhead(std::uint8_t* out, std::uint64_t element_count, bool out_is_zeroed)
+      : out_(out), count_(element_count), zeroed_(out_is_zeroed ? element_count : 0) {}
+  // Elements [0, pos] are clear or hold values when this returns.
+  void cover(std::uint64_t pos) {
+    while (pos >= zeroed_) {
+      const std::uint64_t end = std::min(count_, zeroed_ + kBlock);
+      std::memset(out_ + zeroed_ * kSize, 0, (end - zeroed_) * kSize);
+      zeroed_ = end;
+    }
+  }
+  void finish() {
+    if (zeroed_ < count_) std::memset(out_ + zeroed_ * kSize, 0, (count_ - zeroed_) * kSize);
+    zeroed_ = count_;
+  }
+
+ private:
+  static constexpr std::uint64_t kBlock = 16384 / kSize;  // elements
+  std::uint8_t* out_;
+  std::uint64_t count_;
+  std::uint64_t zeroed_;
+};
+
 // Escape gaps straight into the output, without branches on the gap class (a literal run and an
 // escaped one alternate unpredictably). Returns false on anything unusual — a run past the
 // tensor, more than 32 extra bits, extra bits that overrun or leave bytes — and the caller then
@@ -373,12 +402,9 @@ class ExtraBits {
 template <std::size_t kSize>
 bool scatter_escape_fast(const SparseStreams& s, const DecodedSymbols& d,
                          const std::uint64_t* values, std::uint64_t element_count,
-                         std::uint8_t* out, bool zero_ahead) {
+                         std::uint8_t* out, bool out_is_zeroed) {
   ExtraBits extra(s.extra->bytes);
-  // With zero_ahead the output is cleared a block at a time just ahead of the values, so each
-  // block is written while it is in L1 instead of once by memset and again, after eviction, here.
-  constexpr std::uint64_t kBlock = 16384 / kSize;  // elements
-  std::uint64_t zeroed = zero_ahead ? 0 : element_count;
+  ZeroAhead<kSize> zero(out, element_count, out_is_zeroed);
   const std::uint16_t* const symbols = d.positions.data();
   const std::uint16_t* const indices = d.indices.data();
   const std::size_t n = d.positions.size();
@@ -396,15 +422,11 @@ bool scatter_escape_fast(const SparseStreams& s, const DecodedSymbols& d,
     const std::uint64_t run = escaped ? escape : symbol;
     if (run >= element_count - pos) return false;
     pos += run;
-    while (pos >= zeroed) {
-      const std::uint64_t end = std::min(element_count, zeroed + kBlock);
-      std::memset(out + zeroed * kSize, 0, (end - zeroed) * kSize);
-      zeroed = end;
-    }
+    zero.cover(pos);
     std::memcpy(out + pos * kSize, values + indices[i], kSize);  // little-endian: low bytes
     ++pos;
   }
-  if (zeroed < element_count) std::memset(out + zeroed * kSize, 0, (element_count - zeroed) * kSize);
+  zero.finish();
   const std::span<const std::uint8_t> bytes = s.extra->bytes;
   const std::uint64_t used = extra.consumed();
   if (used > std::uint64_t(bytes.size()) * 8 || (used + 7) / 8 != bytes.size()) return false;
@@ -418,14 +440,18 @@ Status scatter(const SparseStreams& s, const DecodedSymbols& d,
                std::uint8_t* out, bool out_is_zeroed) {
   const std::uint64_t* const values = codebook.data();
   if (s.params.scheme == PositionScheme::kEscapeGaps &&
-      scatter_escape_fast<kSize>(s, d, values, element_count, out, !out_is_zeroed)) {
+      scatter_escape_fast<kSize>(s, d, values, element_count, out, out_is_zeroed)) {
     return Status::ok();
   }
-  // The general walk: clear everything first (also after a fast pass that stopped early).
-  if (element_count > 0 && !out_is_zeroed) std::memset(out, 0, element_count * kSize);
-  return walk(s, d, element_count, [out, values](std::uint64_t pos, std::uint16_t index) {
+  // The general walk, clearing from the start again (also after a fast pass that stopped early:
+  // what that pass wrote is a prefix of what this walk writes).
+  ZeroAhead<kSize> zero(out, element_count, out_is_zeroed);
+  DCZ_TRY(walk(s, d, element_count, [out, values, &zero](std::uint64_t pos, std::uint16_t index) {
+    zero.cover(pos);
     std::memcpy(out + pos * kSize, values + index, kSize);  // little-endian host: low bytes
-  });
+  }));
+  zero.finish();
+  return Status::ok();
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include "dcz/codec.h"
 #include "dcz/container.h"
+#include "model/tensor_storage.h"
 #include "onnx/onnx_model_impl.h"
 
 namespace dcz {
@@ -41,18 +42,19 @@ Status check_skeleton(const Container& c, const OnnxModel& model) {
 }
 
 // Decodes tensor i into a fresh buffer of byte_size bytes. The buffer is a std::string because
-// that is what a TensorProto's raw_data is: it moves into the model as it is.
+// that is what a TensorProto's raw_data is: it moves into the model as it is. It is not cleared
+// first: the decoders write every byte, sparse ones clearing just ahead of their values.
 Status decode_into(const Container& c, std::size_t i, std::string& out) {
   const TensorEntry& e = c.tensors[i];
   try {
-    out.resize(static_cast<std::size_t>(e.byte_size));  // zero-filled
+    model_internal::resize_for_overwrite(out, static_cast<std::size_t>(e.byte_size));
   } catch (const std::exception&) {  // bad_alloc, or length_error for absurd sizes
     return make_error(ErrorCode::kOutOfMemory, c.source_name + ": tensor '" + e.name +
                                                    "': cannot allocate " +
                                                    std::to_string(e.byte_size) + " bytes");
   }
   std::span<std::uint8_t> bytes(reinterpret_cast<std::uint8_t*>(out.data()), out.size());
-  return decode_tensor(c, i, bytes, /*out_is_zeroed=*/true);
+  return decode_tensor(c, i, bytes, /*out_is_zeroed=*/false);
 }
 
 // Rough cost of the work, in bytes of output written: decoding writes every byte of every tensor
