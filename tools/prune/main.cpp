@@ -1,11 +1,12 @@
 // dcz-prune: stage 1 of Deep Compression. ONNX model -> ONNX model with the smallest-magnitude
 // weights set to +0.0, per a policy; a report on stderr (and --json), the applied recipe on
-// request (--write-recipe).
+// request (--write-recipe). --dead-units also zeroes what no output can see (dcz/dead_units.h).
 #include <cstdio>
 #include <optional>
 
 #include "common/cli_app.h"
 #include "common/selection_options.h"
+#include "dcz/dead_units.h"
 #include "dcz/file_io.h"
 #include "dcz/onnx_model.h"
 #include "dcz/prune.h"
@@ -23,18 +24,24 @@ struct Args {
   bool normalize = false;
   std::string write_recipe;
   std::string json;  // "" none, "-" stdout, else a file
-  bool force = false, quiet = false, external_data = false, no_check = false;
+  bool force = false, quiet = false, external_data = false, no_check = false, dead_units = false;
   dcz::WeightSelection selection;
   dcz::PrunePolicy policy;
+  bool policy_given = false;
 };
 
 dcz::Status set_policy(Args& a) {
   using Kind = dcz::PrunePolicy::Kind;
   const int given = a.quality.has_value() + a.sparsity.has_value() +
                     a.global_sparsity.has_value() + !a.recipe.empty();
-  if (given != 1) {
+  if (given > 1 || (given == 0 && !a.dead_units)) {
     return dcz::make_error(dcz::ErrorCode::kInvalidArgument,
-                           "give exactly one policy: --quality, --sparsity, --global-sparsity or --recipe");
+                           "give exactly one policy: --quality, --sparsity, --global-sparsity or --recipe "
+                           "(or none with --dead-units)");
+  }
+  a.policy_given = given == 1;
+  if (given == 0 && !a.write_recipe.empty()) {
+    return dcz::make_error(dcz::ErrorCode::kInvalidArgument, "--write-recipe needs a policy");
   }
   if (a.normalize && !a.global_sparsity) {
     return dcz::make_error(dcz::ErrorCode::kInvalidArgument, "--normalize needs --global-sparsity");
@@ -72,6 +79,13 @@ dcz::Result<dcz::OnnxModel> load_input(const std::string& input) {
   return dcz::OnnxModel::parse(in.bytes(), {}, "<stdin>");
 }
 
+// The prune report alone as before; with --dead-units one object {"dead_units", "prune" (or null)}.
+std::string report_json(const std::optional<dcz::PruneReport>& prune, const std::optional<dcz::DeadUnitReport>& dead) {
+  if (!dead) return dcz::prune_report_json(*prune);
+  return "{\n\"dead_units\": " + dcz::dead_unit_report_json(*dead) +
+         ",\n\"prune\": " + (prune ? dcz::prune_report_json(*prune) : "null\n") + "}\n";
+}
+
 // A text output (recipe, JSON) staged in a temporary file, committed only after the model is
 // saved, so a failed run leaves no output at all.
 dcz::Result<std::optional<dcz::OutputFile>> stage_text(const std::string& path,
@@ -90,22 +104,29 @@ dcz::Status run(Args& a) {
   DCZ_TRY(set_policy(a));
   DCZ_TRY(check_paths(a));
   DCZ_ASSIGN_OR_RETURN(dcz::OnnxModel model, load_input(a.input));
-  DCZ_ASSIGN_OR_RETURN(std::vector<dcz::SelectedWeight> selected,
-                       dcz::select_weights(model, a.selection));
-  DCZ_ASSIGN_OR_RETURN(dcz::PruneReport report, dcz::prune_model(model, selected, a.policy));
+  std::optional<dcz::PruneReport> report;
+  if (a.policy_given) {
+    DCZ_ASSIGN_OR_RETURN(std::vector<dcz::SelectedWeight> selected,
+                         dcz::select_weights(model, a.selection));
+    DCZ_ASSIGN_OR_RETURN(report, dcz::prune_model(model, selected, a.policy));
+  }
+  std::optional<dcz::DeadUnitReport> dead;
+  if (a.dead_units) {
+    DCZ_ASSIGN_OR_RETURN(dead, dcz::eliminate_dead_units(model, a.selection));
+  }
 
   const std::string recipe_text =
-      a.write_recipe.empty() ? "" : dcz::write_recipe(dcz::applied_recipe(report, a.policy));
+      a.write_recipe.empty() ? "" : dcz::write_recipe(dcz::applied_recipe(*report, a.policy));
   DCZ_ASSIGN_OR_RETURN(auto recipe_file, stage_text(a.write_recipe, recipe_text, a.input));
-  DCZ_ASSIGN_OR_RETURN(auto json_file,
-                       stage_text(a.json, a.json.empty() ? "" : dcz::prune_report_json(report), a.input));
+  DCZ_ASSIGN_OR_RETURN(auto json_file, stage_text(a.json, a.json.empty() ? "" : report_json(report, dead), a.input));
   dcz::OnnxSaveOptions save;
   save.check = !a.no_check;
   save.external_data = a.external_data;
   DCZ_TRY(model.save(a.output, save));
   if (recipe_file) DCZ_TRY(recipe_file->commit());
   if (json_file) DCZ_TRY(json_file->commit());
-  if (!a.quiet) std::fputs(dcz::format_prune_report(report).c_str(), stderr);
+  if (!a.quiet && report) std::fputs(dcz::format_prune_report(*report).c_str(), stderr);
+  if (!a.quiet && dead) std::fputs(dcz::format_dead_unit_report(*dead).c_str(), stderr);
   return dcz::Status::ok();
 }
 
@@ -134,6 +155,10 @@ int main(int argc, char** argv) {
   app.add_option("--recipe", a.recipe, "per-layer sparsity or quality from a JSON recipe")
       ->type_name("FILE")->group(policy);
   dcz::cli::add_selection_options(app, a.selection);
+  app.add_flag("--dead-units", a.dead_units,
+               "then zero the units no output sees (every weight reading them is zero) and the\n"
+               "inputs that only read a constant zero; exact. Without a policy: only this")
+      ->group(policy);
   app.add_option("--write-recipe", a.write_recipe,
                  "write the recipe that reproduces this pruning (every layer explicit)")
       ->type_name("FILE");

@@ -5,6 +5,9 @@ list(APPEND DCZ_CORE_SOURCES
   src/prune/parallel.cpp
 )
 list(APPEND DCZ_ONNX_SOURCES
+  src/prune/dead_units.cpp
+  src/prune/dead_units_graph.cpp
+  src/prune/dead_units_report.cpp
   src/prune/prune_model.cpp
   src/prune/prune_report.cpp
 )

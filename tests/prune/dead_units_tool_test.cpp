@@ -1,0 +1,75 @@
+// dcz-prune --dead-units: alone or after a policy, its report, and the options it cannot take.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "dcz/onnx_model.h"
+#include "prune/dead_units_fixtures.h"
+#include "support/tool_runner.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+class DeadUnitsTool : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("dcz_dead_units_tool_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "lenet.onnx", std::ios::binary) << dcz::test::make_dead_unit_model({});
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  int run(const std::string& args) {
+    return dcz::testing::run_tool("dcz-prune", args, dir_, {.work_dir = dir_}).exit_code;
+  }
+  std::string read(const std::string& name) { return dcz::testing::slurp(dir_ / name); }
+
+  fs::path dir_;
+};
+
+// The bits of conv2's filter `o` in the saved model.
+std::vector<std::uint32_t> conv2_filter(const fs::path& path, int o) {
+  auto m = dcz::OnnxModel::load(path);
+  EXPECT_TRUE(m.is_ok()) << m.status().to_string();
+  for (std::size_t i = 0; m.is_ok() && i < m->tensor_count(); ++i) {
+    if (m->tensor(i).name != "conv2.weight") continue;
+    std::vector<std::uint32_t> bits(36);
+    std::memcpy(bits.data(), m->tensor_bytes(i).data() + o * 36 * 4, 36 * 4);
+    return bits;
+  }
+  return {};
+}
+
+TEST_F(DeadUnitsTool, AloneZeroesTheDeadFiltersAndReports) {
+  ASSERT_EQ(run("lenet.onnx -o out.onnx --dead-units --json r.json"), 0) << read("stderr.txt");
+  EXPECT_NE(read("stderr.txt").find("72 weights and 2 bias entries"), std::string::npos) << read("stderr.txt");
+  const auto j = nlohmann::json::parse(read("r.json"));
+  EXPECT_EQ(j["dead_units"]["weights_zeroed"], 72);
+  EXPECT_TRUE(j["prune"].is_null());
+  EXPECT_EQ(conv2_filter(dir_ / "out.onnx", 1), std::vector<std::uint32_t>(36, 0));
+  EXPECT_NE(conv2_filter(dir_ / "out.onnx", 0), std::vector<std::uint32_t>(36, 0));
+}
+
+TEST_F(DeadUnitsTool, AfterAPolicy) {
+  ASSERT_EQ(run("lenet.onnx -o out.onnx --sparsity 0.3 --dead-units --json - -q"), 0) << read("stderr.txt");
+  const auto j = nlohmann::json::parse(read("stdout.txt"));
+  EXPECT_EQ(j["prune"]["policy"], "sparsity");
+  EXPECT_GE(j["dead_units"]["bias_zeroed"], 2);
+  EXPECT_EQ(conv2_filter(dir_ / "out.onnx", 4), std::vector<std::uint32_t>(36, 0));
+}
+
+TEST_F(DeadUnitsTool, UsageErrors) {
+  EXPECT_EQ(run("lenet.onnx -o out.onnx --dead-units --write-recipe r.json"), 1);
+  EXPECT_NE(read("stderr.txt").find("--write-recipe needs a policy"), std::string::npos);
+  EXPECT_EQ(run("lenet.onnx -o out.onnx --dead-units --include 'nothing*'"), 4);
+  EXPECT_FALSE(fs::exists(dir_ / "out.onnx"));
+  EXPECT_FALSE(fs::exists(dir_ / "r.json"));
+}
+
+}  // namespace
