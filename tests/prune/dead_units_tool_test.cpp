@@ -64,6 +64,24 @@ TEST_F(DeadUnitsTool, AfterAPolicy) {
   EXPECT_EQ(conv2_filter(dir_ / "out.onnx", 4), std::vector<std::uint32_t>(36, 0));
 }
 
+// dcz-compress zeroes them after pruning unless told not to; the file then holds the zeros.
+TEST_F(DeadUnitsTool, CompressAfterPruning) {
+  auto r = dcz::testing::run_tool("dcz-compress", "lenet.onnx --sparsity 0 --no-quantize -o on.dcz --json on.json -q", dir_,
+                                  {.work_dir = dir_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto on = nlohmann::json::parse(read("on.json"));
+  EXPECT_EQ(on["dead_units"]["weights_zeroed"], 72);
+  r = dcz::testing::run_tool("dcz-compress", "lenet.onnx --sparsity 0 --no-quantize --no-dead-units -o off.dcz --json off.json -q",
+                             dir_, {.work_dir = dir_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto off = nlohmann::json::parse(read("off.json"));
+  EXPECT_TRUE(off["dead_units"].is_null());
+  ASSERT_EQ(dcz::testing::run_tool("dcz-decode", "on.dcz -o on.onnx", dir_, {.work_dir = dir_}).exit_code, 0);
+  EXPECT_EQ(conv2_filter(dir_ / "on.onnx", 1), std::vector<std::uint32_t>(36, 0));
+  ASSERT_EQ(dcz::testing::run_tool("dcz-decode", "off.dcz -o off.onnx", dir_, {.work_dir = dir_}).exit_code, 0);
+  EXPECT_NE(conv2_filter(dir_ / "off.onnx", 1), std::vector<std::uint32_t>(36, 0));
+}
+
 TEST_F(DeadUnitsTool, UsageErrors) {
   EXPECT_EQ(run("lenet.onnx -o out.onnx --dead-units --write-recipe r.json"), 1);
   EXPECT_NE(read("stderr.txt").find("--write-recipe needs a policy"), std::string::npos);

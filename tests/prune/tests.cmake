@@ -17,4 +17,7 @@ if(TARGET dcz_test_support)
     SOURCES prune/prune_tool_test.cpp prune/dead_units_tool_test.cpp prune/dead_units_fixtures.cpp
     LIBS dcz dcz_test_support onnx_proto)
   add_dependencies(test_prune_tool dcz-prune)
+  if(TARGET dcz-compress AND TARGET dcz-decode)
+    add_dependencies(test_prune_tool dcz-compress dcz-decode)
+  endif()
 endif()

@@ -29,7 +29,7 @@ struct SearchArgs {
 struct Args {
   std::string input, output, recipe, json;
   std::optional<double> quality, sparsity, global_sparsity;
-  bool normalize = false, no_prune = false, no_quantize = false;
+  bool normalize = false, no_prune = false, no_quantize = false, no_dead_units = false;
   std::optional<unsigned> bits;
   unsigned conv_bits = 8, fc_bits = 5;
   // lloyd | optimal (k-means), rate (the rate-aware quantizer; search mode only), classic (=

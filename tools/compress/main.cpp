@@ -13,6 +13,7 @@
 #include "compress/io.h"
 #include "dcz/codec.h"
 #include "dcz/container.h"
+#include "dcz/dead_units.h"
 #include "dcz/file_io.h"
 #include "dcz/inspect.h"
 #include "dcz/onnx_model.h"
@@ -80,6 +81,13 @@ int run(const Args& a) {
     if (!r) return dcz::cli::report(kTool, r.status());
     pruned = std::move(r).value();
   }
+  // Before weight sharing, so the codebooks are fitted to the weights that stay.
+  std::optional<dcz::DeadUnitReport> dead;
+  if (!a.no_prune && !a.no_dead_units) {
+    auto r = dcz::eliminate_dead_units(*model, a.selection);
+    if (!r) return dcz::cli::report(kTool, r.status());
+    dead = std::move(r).value();
+  }
   const double t_prune = since(t);
 
   t = Clock::now();
@@ -140,12 +148,14 @@ int run(const Args& a) {
   report->original_bytes = dcz::compress::input_file_size(a.input);
   if (!a.json.empty() && report) {
     std::string j = "{\n\"prune\": " + (pruned ? dcz::prune_report_json(*pruned) : "null\n") +
+                    ",\n\"dead_units\": " + (dead ? dcz::dead_unit_report_json(*dead) : "null\n") +
                     ",\n\"quantize\": " + (quantized ? dcz::quantize_report_json(*quantized) : "null\n") +
                     ",\n\"file\": " + dcz::format_inspect_json(*report) + "}\n";
     if (auto s = dcz::compress::write_text_file(a.json, j, a.input); !s) return dcz::cli::report(kTool, s);
   }
   if (!a.quiet) {
     if (a.verbose && pruned) std::fputs(dcz::format_prune_report(*pruned).c_str(), stderr);
+    if (a.verbose && dead) std::fputs(dcz::format_dead_unit_report(*dead).c_str(), stderr);
     if (a.verbose && quantized) std::fputs(dcz::format_quantize_report(*quantized).c_str(), stderr);
     if (report) std::fputs(dcz::format_inspect_table(*report).c_str(), stderr);
     std::fprintf(stderr, "\n%s: %s -> %s in %.2f s (load %.2f, prune %.2f, quantize %.2f, encode %.2f)\n", kTool,
@@ -211,6 +221,8 @@ int main(int argc, char** argv) {
   g->add_flag("--normalize", a.normalize, "with --global-sparsity: rank |w| / std(layer)");
   g->add_option("--recipe", a.recipe, "per-layer sparsity/quality and bits from a JSON recipe");
   g->add_flag("--no-prune", a.no_prune, "skip pruning (keep the model's zeros as they are)");
+  g->add_flag("--no-dead-units", a.no_dead_units,
+              "keep the units no output sees (by default their weights are zeroed after pruning, exactly)");
   auto* q = app.add_option_group("weight sharing (stage 2)");
   q->add_option("--bits", a.bits, "codebook bits for every layer, 1..16")->check(CLI::Range(1, 16));
   q->add_option("--conv-bits", a.conv_bits, "bits for conv layers")->check(CLI::Range(1, 16))->capture_default_str();

@@ -1,4 +1,5 @@
 // The rate-aware family: rate_quantize_model at λ = t (dcz/rate_quantize.h), then encoding.
+#include "dcz/dead_units.h"
 #include "dcz/rate_quantize.h"
 #include "dcz/tradeoff_search.h"
 #include "eval/tradeoff_search_family.h"
@@ -12,7 +13,8 @@ TradeoffFamily rate_tradeoff_family(const OnnxModel& model, const RateFamilyOpti
     q.selection = o.selection;
     q.sensitivity = o.sensitivity;
     q.threads = o.threads;
-    return rate_quantize_model(m, q).status();
+    DCZ_TRY(rate_quantize_model(m, q).status());
+    return eliminate_dead_units(m, o.selection).status();  // exact, free bytes (dcz/dead_units.h)
   };
   return eval::make_tradeoff_family("lambda", 1e-10, 1e-4, 1e2, model, options.encode, options.threads, lossy);
 }
