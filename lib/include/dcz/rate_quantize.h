@@ -33,6 +33,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -169,6 +170,11 @@ Result<std::vector<WeightLayer>> describe_weight_layers(const OnnxModel& model,
 
 struct RateQuantizeOptions {
   double lambda = 1e-4;             // the one global trade-off (larger: smaller file, more error)
+  // Per-layer multipliers of λ, by selected weight name: that layer (and its bias) is quantized
+  // at λ × multiplier, every other layer at λ. The gains are measured, not exact, so a search
+  // can correct one layer's balance against the others (dcz/tradeoff_search.h). Each must be
+  // finite and > 0 and name a selected weight (kInvalidArgument otherwise, naming the tensor).
+  std::map<std::string, double> lambda_scale;
   WeightSelection selection;        // which tensors (same rules as dcz-prune / dcz-quantize)
   const SensitivityStats* sensitivity = nullptr;  // null: unweighted MSE
   // Also quantize each selected layer's bias (a float initializer used only as the bias of
@@ -222,7 +228,7 @@ struct RateQuantizeReport {
 // Quantizes the selected weights (and their biases) of `model` in place. Sensitivity entries are
 // matched by name; a selected weight without one is unweighted (gain 1, h = 1). On error the model
 // may be partly quantized: callers write nothing. Errors: those of describe_weight_layers and
-// rate_quantize_tensor; kInvalidArgument for λ ≤ 0 or not finite.
+// rate_quantize_tensor; kInvalidArgument for λ ≤ 0 or not finite, or a bad lambda_scale entry.
 Result<RateQuantizeReport> rate_quantize_model(OnnxModel& model, const RateQuantizeOptions& options);
 
 // One line per layer plus totals, for stderr; and the same as pretty-printed JSON.

@@ -3,6 +3,7 @@
 // depends only on its bytes and options, so the output never depends on the thread count.
 #include <chrono>
 #include <cmath>
+#include <map>
 
 #include "dcz/onnx_model.h"
 #include "dcz/rate_quantize.h"
@@ -55,6 +56,28 @@ void add_totals(const OnnxModel& model, RateQuantizeReport& report) {
                                  (report.estimated_bits + report.codebook_bits) / 8.0;
 }
 
+// Every multiplier finite, > 0 and naming one of the selected weights.
+Status check_lambda_scale(const std::map<std::string, double>& scale, const std::vector<WeightLayer>& layers) {
+  for (const auto& [name, value] : scale) {
+    if (!(value > 0.0) || !std::isfinite(value)) {
+      return make_error(ErrorCode::kInvalidArgument, "lambda multiplier of " + name +
+                                                         " must be a finite number > 0, not " + std::to_string(value));
+    }
+    bool known = false;
+    for (const WeightLayer& l : layers) known |= l.weight.name == name;
+    if (!known) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "lambda multiplier for " + name + ": no selected weight tensor has that name");
+    }
+  }
+  return Status::ok();
+}
+
+double lambda_of(const RateQuantizeOptions& options, const std::string& weight) {
+  const auto it = options.lambda_scale.find(weight);
+  return it == options.lambda_scale.end() ? options.lambda : options.lambda * it->second;
+}
+
 }  // namespace
 
 Result<RateQuantizeReport> rate_quantize_model(OnnxModel& model, const RateQuantizeOptions& options) {
@@ -68,13 +91,15 @@ Result<RateQuantizeReport> rate_quantize_model(OnnxModel& model, const RateQuant
   std::vector<SelectedWeight> selected;
   for (const WeightLayer& l : layers) selected.push_back(l.weight);
   DCZ_TRY(check_selected_weights(model, selected, "quantized"));
+  DCZ_TRY(check_lambda_scale(options.lambda_scale, layers));
   RateQuantizeReport report;
   report.lambda = options.lambda;
   report.weighted = options.sensitivity != nullptr;
   if (options.sensitivity) report.calibration_samples = options.sensitivity->samples;
   for (const WeightLayer& layer : layers) {
     RateTensorOptions o;
-    o.lambda = options.lambda;
+    // The bias below follows its weight; a product out of range is refused by rate_quantize_tensor.
+    o.lambda = lambda_of(options, layer.weight.name);
     o.threads = options.threads;
     const WeightSensitivity* s = find_sensitivity(options.sensitivity, layer.weight.name);
     WeightSensitivity refreshed;
