@@ -5,6 +5,8 @@
 #include <cstring>
 #include <limits>
 
+#include <nlohmann/json.hpp>
+
 #include "dcz/codec.h"
 #include "dcz/tradeoff_search.h"
 #include "eval/test_files.h"
@@ -316,6 +318,173 @@ TEST(TradeoffSearch, ReportsListEveryEvaluation) {
   }
   EXPECT_NE(text.find("<- smallest within budget"), std::string::npos);
   EXPECT_NE(json.find("\"best\": " + std::to_string(*r->report.best)), std::string::npos);
+}
+
+// --- Per-layer refinement (step 4). Two layers: "big" weighs 10,000 / t_big bytes and "small"
+// 1,000 / t_small (t_i = t × multiplier i); the accuracy barely depends on the big one. So
+// moving bits from the big layer to the small one keeps the budget with a smaller file, which
+// one t cannot do.
+
+using LayeredDamage = std::function<int(double t_big, double t_small)>;
+
+int insensitive_big(double t_big, double t_small) { return static_cast<int>(std::floor(0.1 * t_big + 20 * t_small)); }
+
+TradeoffFamily layered_family(LayeredDamage damage, bool with_layers = true) {
+  auto build = [damage](double t, const std::vector<double>& scales) -> Result<TradeoffCandidate> {
+    const double t_big = t * (scales.empty() ? 1 : scales[0]), t_small = t * (scales.empty() ? 1 : scales[1]);
+    const auto big = static_cast<std::uint64_t>(std::llround(10000 / t_big));
+    const auto small = static_cast<std::uint64_t>(std::llround(1000 / t_small));
+    auto f = synthetic_family([&](double) { return damage(t_big, t_small); }, [&](double) { return big + small; });
+    DCZ_ASSIGN_OR_RETURN(TradeoffCandidate c, f.build(t));
+    c.layer_bytes = {big, small};
+    return c;
+  };
+  TradeoffFamily f;
+  f.parameter = "t";
+  f.t_min = 0.01;
+  f.t_start = 0.04;
+  f.t_max = 10;
+  f.build = [build](double t) { return build(t, {}); };
+  if (with_layers) {
+    f.layers = {"big", "small"};
+    f.build_scaled = build;
+  }
+  return f;
+}
+
+TradeoffSearchOptions refine_options(unsigned refine) {
+  TradeoffSearchOptions o = synthetic_options();
+  o.max_evaluations = 8;
+  o.refine_evaluations = refine;
+  return o;
+}
+
+void expect_same_evaluations(const TradeoffSearchReport& a, const TradeoffSearchReport& b, std::size_t count) {
+  ASSERT_GE(a.evaluations.size(), count);
+  ASSERT_GE(b.evaluations.size(), count);
+  for (std::size_t i = 0; i < count; ++i) {
+    EXPECT_EQ(a.evaluations[i].t, b.evaluations[i].t) << i;
+    EXPECT_EQ(a.evaluations[i].scales, b.evaluations[i].scales) << i;
+    EXPECT_EQ(a.evaluations[i].bytes, b.evaluations[i].bytes) << i;
+    EXPECT_EQ(a.evaluations[i].correct, b.evaluations[i].correct) << i;
+  }
+}
+
+TEST(TradeoffRefine, FindsASmallerFeasibleFileThanOneParameterCan) {
+  const TradeoffSearchOptions o0 = refine_options(0), o = refine_options(6);
+  auto plain = search_tradeoff(tiny_model(), synthetic_dataset(), layered_family(insensitive_big), o0);
+  auto refined = search_tradeoff(tiny_model(), synthetic_dataset(), layered_family(insensitive_big), o);
+  ASSERT_TRUE(plain.is_ok() && refined.is_ok()) << plain.status().to_string() << refined.status().to_string();
+  TradeoffSearchOptions bound = o;
+  bound.max_evaluations += o.refine_evaluations;
+  expect_sound(*plain, o0);
+  expect_sound(*refined, bound);
+  // Steps 1-3 are the same evaluations; refinement only adds candidates after them.
+  const std::size_t bisection = plain->report.evaluations.size();
+  expect_same_evaluations(plain->report, refined->report, bisection);
+  ASSERT_GT(refined->report.evaluations.size(), bisection);
+  EXPECT_LE(refined->report.evaluations.size(), bisection + 6);
+  for (std::size_t i = 0; i < refined->report.evaluations.size(); ++i) {
+    EXPECT_EQ(refined->report.evaluations[i].scales.size(), i < bisection ? 0u : 2u) << i;
+  }
+  EXPECT_EQ(refined->report.layers, (std::vector<std::string>{"big", "small"}));
+  ASSERT_TRUE(plain->report.best && refined->report.best);
+  const TradeoffEvaluation& before = plain->report.evaluations[*plain->report.best];
+  const TradeoffEvaluation& after = refined->report.evaluations[*refined->report.best];
+  EXPECT_LT(after.bytes, before.bytes);
+  EXPECT_EQ(after.t, before.t) << "refinement moves multipliers, not t";
+  ASSERT_EQ(after.scales.size(), 2u);
+  EXPECT_GT(after.scales[0], after.scales[1]) << "the insensitive big layer got coarser than the small one";
+}
+
+TEST(TradeoffRefine, NeverReturnsAnInfeasibleOrLargerCandidate) {
+  // Every multiplier other than 1 breaks the model and shrinks the file.
+  auto damage = [](double t_big, double t_small) { return t_big != t_small ? 40 : insensitive_big(t_big, t_small); };
+  auto plain = search_tradeoff(tiny_model(), synthetic_dataset(), layered_family(damage), refine_options(0));
+  auto refined = search_tradeoff(tiny_model(), synthetic_dataset(), layered_family(damage), refine_options(5));
+  ASSERT_TRUE(plain.is_ok() && refined.is_ok());
+  TradeoffSearchOptions bound = refine_options(5);
+  bound.max_evaluations += 5;
+  expect_sound(*refined, bound);
+  ASSERT_TRUE(plain->report.best && refined->report.best);
+  EXPECT_EQ(*refined->report.best, *plain->report.best);
+  EXPECT_TRUE(refined->report.evaluations[*refined->report.best].scales.empty());
+  EXPECT_EQ(refined->best->encoded.size(), plain->best->encoded.size());
+  bool some_smaller_infeasible = false;
+  for (const auto& e : refined->report.evaluations) some_smaller_infeasible |= !e.feasible && e.bytes < plain->best->encoded.size();
+  EXPECT_TRUE(some_smaller_infeasible) << "the refinement did try smaller files";
+}
+
+TEST(TradeoffRefine, ZeroOrNoLayersIsTheSearchWithoutRefinement) {
+  // refine_evaluations 0 with layers, and the default refinement on a family without layers (the
+  // classic path), both run exactly the evaluations of steps 1-3.
+  auto off = search_tradeoff(tiny_model(), synthetic_dataset(), layered_family(insensitive_big), refine_options(0));
+  auto no_layers = search_tradeoff(tiny_model(), synthetic_dataset(), layered_family(insensitive_big, false),
+                                   refine_options(8));
+  ASSERT_TRUE(off.is_ok() && no_layers.is_ok());
+  ASSERT_EQ(off->report.evaluations.size(), no_layers->report.evaluations.size());
+  expect_same_evaluations(off->report, no_layers->report, off->report.evaluations.size());
+  EXPECT_EQ(off->report.best, no_layers->report.best);
+  EXPECT_LE(off->report.evaluations.size(), 8u);
+  EXPECT_TRUE(no_layers->report.layers.empty());
+  // No feasible candidate: nothing to refine from.
+  auto none = search_tradeoff(tiny_model(), synthetic_dataset(), layered_family([](double, double) { return 40; }),
+                              refine_options(8));
+  ASSERT_TRUE(none.is_ok());
+  EXPECT_FALSE(none->report.best);
+  for (const auto& e : none->report.evaluations) EXPECT_TRUE(e.scales.empty());
+}
+
+TEST(TradeoffRefine, IsDeterministicAndLogsTheMultipliers) {
+  auto a = search_tradeoff(tiny_model(), synthetic_dataset(), layered_family(insensitive_big), refine_options(6));
+  auto b = search_tradeoff(tiny_model(), synthetic_dataset(), layered_family(insensitive_big), refine_options(6));
+  ASSERT_TRUE(a.is_ok() && b.is_ok());
+  ASSERT_EQ(a->report.evaluations.size(), b->report.evaluations.size());
+  expect_same_evaluations(a->report, b->report, a->report.evaluations.size());
+  EXPECT_EQ(a->report.best, b->report.best);
+  const std::string text = format_tradeoff_text(a->report);
+  const auto json = nlohmann::json::parse(format_tradeoff_json(a->report));
+  EXPECT_EQ(json["layers"], nlohmann::json({"big", "small"}));
+  const TradeoffEvaluation& best = a->report.evaluations[*a->report.best];
+  const auto& chosen = json["evaluations"][*a->report.best]["multipliers"];
+  EXPECT_EQ(chosen["big"].get<double>(), best.scales[0]);
+  EXPECT_EQ(chosen["small"].get<double>(), best.scales[1]);
+  EXPECT_TRUE(json["evaluations"][0]["multipliers"].empty());
+  char big[32];
+  std::snprintf(big, sizeof big, "big x%.4g", best.scales[0]);
+  EXPECT_NE(text.find(big), std::string::npos) << text;
+  EXPECT_NE(text.find(std::string("Chosen: #") + std::to_string(*a->report.best + 1)), std::string::npos);
+}
+
+// The rate family on LeNet-300-100: its layers are the selected weights, refinement candidates
+// are real files (the chosen one decodes to the model whose accuracy was measured).
+TEST(TradeoffRefine, RateFamilyRefinesLeNet300100) {
+  auto c = lenet_case();
+  if (!c) GTEST_SKIP() << "no samples/lenet300100.onnx or Fashion-MNIST (Debian dataset-fashion-mnist)";
+  const TradeoffFamily family = rate_tradeoff_family(c->model, {});
+  EXPECT_EQ(family.layers, (std::vector<std::string>{"fc1.weight", "fc2.weight", "fc3.weight"}));
+  TradeoffSearchOptions o;
+  o.max_drop = 1.0;
+  o.max_evaluations = 5;
+  o.refine_evaluations = 3;
+  o.eval.preprocess.scale = 1.0 / 255;
+  auto r = search_tradeoff(c->model, c->data, family, o);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  TradeoffSearchOptions bound = o;
+  bound.max_evaluations = 8;
+  expect_sound(*r, bound);
+  ASSERT_TRUE(r->best);
+  // Per-layer bytes of the chosen file: fc1 holds the most, and together they are most of the file.
+  const auto& bytes = r->best->layer_bytes;
+  ASSERT_EQ(bytes.size(), 3u);
+  EXPECT_GT(bytes[0], bytes[1]);
+  EXPECT_LT(bytes[0] + bytes[1] + bytes[2], r->best->encoded.size());
+  bool refined = false;
+  for (const auto& e : r->report.evaluations) refined |= e.scales.size() == 3;
+  EXPECT_TRUE(refined);
+  auto recount = count_top1_correct(r->best->model, c->data, o.eval);
+  ASSERT_TRUE(recount.is_ok());
+  EXPECT_EQ(*recount, r->report.evaluations[*r->report.best].correct);
 }
 
 }  // namespace

@@ -11,9 +11,16 @@
 //      boundary. The factor starts at bracket_factor and is squared after each step (galloping),
 //      so a range of many decades is bracketed in a few evaluations.
 //   3. Bisect at the geometric mean of the bracket until t_high / t_low ≤ 1 + tolerance.
+//   4. Refine per layer (families with layers, i.e. the rate path; refine_evaluations > 0): one t
+//      cannot balance the layers exactly (the rate path's gains are measured, not exact), so from
+//      the smallest feasible candidate, greedy moves on per-layer multipliers of t — one layer ×f
+//      coarser, or one layer ×f coarser and another ÷f finer — over the layers holding most of the
+//      candidate's bytes, in a fixed order. A move is kept only when its candidate is feasible and
+//      smaller; f starts at 2 and drops to √2 after a pass over every move without a gain.
 //   Accuracy and size are not exactly monotone in t, so the result is the smallest file among ALL
 //   feasible candidates evaluated (ties: the earlier evaluation), never an infeasible one; at most
-//   max_evaluations candidates are built and evaluated, and every evaluation is reported.
+//   max_evaluations + refine_evaluations candidates are built and evaluated, and every evaluation
+//   is reported.
 // Deterministic: same model, data, family and options → same evaluations and the same file.
 #pragma once
 
@@ -40,6 +47,9 @@ struct SensitivityStats;
 struct TradeoffCandidate {
   OnnxModel model;
   std::vector<std::uint8_t> encoded;
+  // Families with layers: the bytes each layer (weight and bias) holds in `encoded`, in the
+  // order of TradeoffFamily::layers (what the refinement ranks layers by). Empty otherwise.
+  std::vector<std::uint64_t> layer_bytes;
 };
 
 // A monotone family of candidates. `build(t)` must be deterministic and accept any t in
@@ -48,10 +58,17 @@ struct TradeoffFamily {
   std::string parameter;  // the name of t in reports, e.g. "lambda"
   double t_min = 0, t_start = 0, t_max = 0;
   std::function<Result<TradeoffCandidate>(double t)> build;
+  // Optional per-layer refinement (step 4). `layers` names the layers whose multiplier of t can
+  // move; build_scaled(t, scales) builds layer i at t × scales[i] (scales.size() ==
+  // layers.size(); all 1 gives build(t)'s candidate) and fills layer_bytes. Empty / null: no
+  // refinement (the classic family).
+  std::vector<std::string> layers;
+  std::function<Result<TradeoffCandidate>(double t, const std::vector<double>& scales)> build_scaled;
 };
 
 struct TradeoffEvaluation {
   double t = 0;
+  std::vector<double> scales;  // per TradeoffSearchReport::layers; empty: every layer at t (steps 1-3)
   std::uint64_t bytes = 0;    // the encoded file
   std::uint64_t correct = 0;  // top-1 correct on the search data
   bool feasible = false;
@@ -64,6 +81,9 @@ struct TradeoffSearchOptions {
   double bracket_factor = 4;    // > 1
   double tolerance = 0.05;      // > 0: bisection stops when t_high / t_low ≤ 1 + tolerance
   unsigned max_evaluations = 12;  // ≥ 1; the baseline evaluation is not counted
+  // Step 4's candidates at most, after the bracket and bisection's; 0 turns refinement off (the
+  // search is then exactly steps 1-3). Ignored for families without layers.
+  unsigned refine_evaluations = 8;
   // Preprocessing and batch size. eval.threads > 1 splits the data into that many contiguous
   // shards evaluated at once, each by its own single-threaded engine (the ResNets run one image
   // at a time, so OpenCV's own threads cannot help); correct counts are sums, so the result does
@@ -75,6 +95,7 @@ struct TradeoffSearchOptions {
 
 struct TradeoffSearchReport {
   std::string parameter;
+  std::vector<std::string> layers;    // TradeoffFamily::layers (what evaluations' scales refer to)
   std::uint64_t samples = 0;
   std::uint64_t baseline_correct = 0;
   std::uint64_t allowed_drop = 0;     // samples: floor(max_drop % × samples)
@@ -128,8 +149,8 @@ struct ClassicFamilyOptions {
 TradeoffFamily classic_tradeoff_family(const OnnxModel& model, const ClassicFamilyOptions& options);
 
 // The rate-aware path (dcz/rate_quantize.h): t = λ, the weight of the rate in the quantizer's
-// distortion + λ·rate objective; range [1e-8, 1], start 1e-4. `sensitivity` (may be null) must
-// outlive the family.
+// distortion + λ·rate objective; range [1e-10, 100], start 1e-4. `sensitivity` (may be null) must
+// outlive the family. Its layers are the selected weights (RateQuantizeOptions::lambda_scale).
 struct RateFamilyOptions {
   WeightSelection selection;
   const SensitivityStats* sensitivity = nullptr;
@@ -138,8 +159,8 @@ struct RateFamilyOptions {
 };
 TradeoffFamily rate_tradeoff_family(const OnnxModel& model, const RateFamilyOptions& options);
 
-// The search log: one line per evaluation (t, bytes, ratio, top-1, drop, feasible, seconds) and
-// the choice; and the same as a JSON object (keys in a fixed order; final newline).
+// The search log: one line per evaluation (t, bytes, ratio, top-1, drop, feasible, seconds, the
+// per-layer multipliers that are not 1) and the choice; and the same as a JSON object (keys in a fixed order; final newline).
 std::string format_tradeoff_text(const TradeoffSearchReport& report);
 std::string format_tradeoff_json(const TradeoffSearchReport& report);
 

@@ -1,10 +1,13 @@
-// search_tradeoff: bracket and bisect the trade-off parameter on measured accuracy.
+// search_tradeoff: bracket and bisect the trade-off parameter on measured accuracy, then refine
+// per layer (tradeoff_search_refine.cpp).
 #include "dcz/tradeoff_search.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <thread>
+
+#include "eval/tradeoff_search_refine.h"
 
 namespace dcz {
 
@@ -97,12 +100,14 @@ struct Search {
 
   bool exhausted() const { return result.report.evaluations.size() >= options.max_evaluations; }
 
-  // Builds and evaluates the candidate of t; keeps it when it is the smallest feasible so far.
-  Result<bool> evaluate(double t) {
+  // Builds and evaluates the candidate of t (with per-layer multipliers when `scales` is not
+  // empty); keeps it when it is the smallest feasible so far.
+  Result<bool> evaluate(double t, const std::vector<double>& scales = {}) {
     TradeoffEvaluation e;
     e.t = t;
+    e.scales = scales;
     auto start = Clock::now();
-    DCZ_ASSIGN_OR_RETURN(TradeoffCandidate candidate, family.build(t));
+    DCZ_ASSIGN_OR_RETURN(TradeoffCandidate candidate, scales.empty() ? family.build(t) : family.build_scaled(t, scales));
     e.seconds_build = seconds_since(start);
     e.bytes = candidate.encoded.size();
     start = Clock::now();
@@ -121,7 +126,7 @@ struct Search {
   }
 
   // Steps 2 and 3 of the header: bracket from t_start, then bisect in log space.
-  Status run() {
+  Status bisect() {
     double factor = options.bracket_factor;
     double low = 0, high = 0;  // feasible and infeasible ends (0: not found yet)
     double t = family.t_start;
@@ -166,13 +171,16 @@ Result<TradeoffSearchResult> search_tradeoff(const OnnxModel& reference, const D
   Search search{family, options, make_shards(data, eval_threads(options.eval), options.eval.batch_size), {}};
   TradeoffSearchReport& r = search.result.report;
   r.parameter = family.parameter;
+  r.layers = family.layers;
   r.samples = data.size();
   r.max_drop = options.max_drop;
   r.allowed_drop = static_cast<std::uint64_t>(std::floor(options.max_drop / 100.0 * static_cast<double>(r.samples) + 1e-9));
   r.reference_bytes = dense_tensor_bytes(reference);
   DCZ_ASSIGN_OR_RETURN(std::string onnx, reference.serialize());
   DCZ_ASSIGN_OR_RETURN(r.baseline_correct, count_on_shards(onnx, search.shards, options.eval));
-  DCZ_TRY(search.run());
+  DCZ_TRY(search.bisect());
+  DCZ_TRY(eval::refine_layers(family, search.result, options.refine_evaluations,
+                              [&search](double t, const std::vector<double>& scales) { return search.evaluate(t, scales); }));
   return std::move(search.result);
 }
 

@@ -7,7 +7,7 @@
 namespace dcz {
 
 TradeoffFamily classic_tradeoff_family(const OnnxModel& model, const ClassicFamilyOptions& options) {
-  auto lossy = [o = options](OnnxModel& m, double t) -> Status {
+  auto lossy = [o = options](OnnxModel& m, double t, const std::vector<double>&) -> Status {
     if (!(t >= 1)) return make_error(ErrorCode::kInvalidArgument, "prune factor must be >= 1");
     DCZ_ASSIGN_OR_RETURN(std::vector<SelectedWeight> selected, select_weights(m, o.selection));
     PrunePolicy prune;

@@ -11,6 +11,19 @@ namespace {
 
 unsigned long long ull(std::uint64_t v) { return static_cast<unsigned long long>(v); }
 
+// The refinement's multipliers that are not 1, e.g. "  [fc1.weight x0.5, fc2.weight x2]"; ""
+// for a candidate of the bracket and bisection.
+std::string multipliers_text(const TradeoffSearchReport& r, const TradeoffEvaluation& e) {
+  std::string out;
+  for (std::size_t i = 0; i < e.scales.size() && i < r.layers.size(); ++i) {
+    if (e.scales[i] == 1.0) continue;
+    char item[160];
+    std::snprintf(item, sizeof item, "%s%s x%.4g", out.empty() ? "" : ", ", r.layers[i].c_str(), e.scales[i]);
+    out += item;
+  }
+  return e.scales.empty() ? "" : "  [" + (out.empty() ? std::string("every layer x1") : out) + "]";
+}
+
 }  // namespace
 
 std::string format_tradeoff_text(const TradeoffSearchReport& r) {
@@ -26,17 +39,17 @@ std::string format_tradeoff_text(const TradeoffSearchReport& r) {
   out += line;
   for (std::size_t i = 0; i < r.evaluations.size(); ++i) {
     const TradeoffEvaluation& e = r.evaluations[i];
-    std::snprintf(line, sizeof line, "%3zu %-13.6g %12llu %8.2fx %8.2f %7.2f %-8s %8.2f %8.2f%s\n", i + 1, e.t,
+    std::snprintf(line, sizeof line, "%3zu %-13.6g %12llu %8.2fx %8.2f %7.2f %-8s %8.2f %8.2f%s", i + 1, e.t,
                   ull(e.bytes), r.ratio(e.bytes), r.percent(e.correct), r.drop(e.correct),
                   e.feasible ? "within" : "over", e.seconds_build, e.seconds_eval,
                   r.best && *r.best == i ? "  <- smallest within budget" : "");
-    out += line;
+    out += line + multipliers_text(r, e) + "\n";
   }
   if (r.best) {
     const TradeoffEvaluation& e = r.evaluations[*r.best];
-    std::snprintf(line, sizeof line, "Chosen: #%zu, %s %.6g: %llu bytes, %.2fx, top-1 %.2f %% (drop %.2f points)\n",
-                  *r.best + 1, r.parameter.c_str(), e.t, ull(e.bytes), r.ratio(e.bytes), r.percent(e.correct),
-                  r.drop(e.correct));
+    std::snprintf(line, sizeof line, "Chosen: #%zu, %s %.6g%s: %llu bytes, %.2fx, top-1 %.2f %% (drop %.2f points)\n",
+                  *r.best + 1, r.parameter.c_str(), e.t, multipliers_text(r, e).c_str(), ull(e.bytes),
+                  r.ratio(e.bytes), r.percent(e.correct), r.drop(e.correct));
   } else {
     std::snprintf(line, sizeof line, "No candidate within the budget among the %zu evaluated\n",
                   r.evaluations.size());
@@ -54,10 +67,14 @@ std::string format_tradeoff_json(const TradeoffSearchReport& r) {
   j["baseline_correct"] = r.baseline_correct;
   j["baseline_top1_percent"] = r.percent(r.baseline_correct);
   j["reference_bytes"] = r.reference_bytes;
+  j["layers"] = r.layers;
   j["evaluations"] = nlohmann::ordered_json::array();
   for (const TradeoffEvaluation& e : r.evaluations) {
     nlohmann::ordered_json x;
     x["t"] = e.t;
+    // Per layer (every one, 1 included) for the refinement's candidates; {} for the others.
+    x["multipliers"] = nlohmann::ordered_json::object();
+    for (std::size_t i = 0; i < e.scales.size() && i < r.layers.size(); ++i) x["multipliers"][r.layers[i]] = e.scales[i];
     x["bytes"] = e.bytes;
     x["ratio"] = r.ratio(e.bytes);
     x["correct"] = e.correct;

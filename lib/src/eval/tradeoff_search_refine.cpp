@@ -1,0 +1,97 @@
+// Per-layer refinement of the trade-off search. One t sets every layer's trade-off through a
+// measured gain; where the gains are off, moving one layer's multiplier (or trading between two)
+// finds a smaller file at the same measured accuracy. The moves are tried in a fixed order and
+// kept only when the candidate is within budget and smaller than the current one, so the result
+// stays "the smallest feasible candidate evaluated".
+#include "eval/tradeoff_search_refine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <optional>
+#include <set>
+
+namespace dcz::eval {
+
+namespace {
+
+// The layers that hold most of the bytes: by bytes, largest first (ties: family order), until
+// 90 % of the layers' bytes are covered; at least two (a trade needs two), at most three (the
+// moves grow as the square of the count, and the budget is a handful of evaluations).
+std::vector<std::size_t> largest_layers(const std::vector<std::uint64_t>& bytes) {
+  std::vector<std::size_t> order(bytes.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return bytes[a] > bytes[b]; });
+  const std::uint64_t total = std::accumulate(bytes.begin(), bytes.end(), std::uint64_t{0});
+  std::uint64_t covered = 0;
+  std::size_t count = 0;
+  while (count < order.size() && count < 3 && (count < 2 || covered * 10 < total * 9)) covered += bytes[order[count++]];
+  order.resize(count);
+  return order;
+}
+
+// One move: `coarser`'s multiplier × f and, when set, `finer`'s ÷ f.
+struct Move {
+  std::size_t coarser;
+  std::optional<std::size_t> finer;
+};
+
+// `layers` largest first. Single coarser steps first (they use the accuracy left between the
+// chosen candidate and the budget), then trades that make the larger layer coarser (fewer bytes
+// if the accuracy holds), then the reverse trades (which can pay when the larger layer is the
+// more sensitive one).
+std::vector<Move> make_moves(const std::vector<std::size_t>& layers) {
+  std::vector<Move> moves;
+  for (std::size_t i : layers) moves.push_back({i, std::nullopt});
+  for (bool larger_coarser : {true, false}) {
+    for (std::size_t a = 0; a < layers.size(); ++a) {
+      for (std::size_t b = a + 1; b < layers.size(); ++b) {
+        moves.push_back(larger_coarser ? Move{layers[a], layers[b]} : Move{layers[b], layers[a]});
+      }
+    }
+  }
+  return moves;
+}
+
+std::vector<double> apply(const Move& m, std::vector<double> scales, double factor) {
+  scales[m.coarser] *= factor;
+  if (m.finer) scales[*m.finer] /= factor;
+  return scales;
+}
+
+}  // namespace
+
+Status refine_layers(const TradeoffFamily& family, const TradeoffSearchResult& result, unsigned budget,
+                     const EvaluateScaled& evaluate) {
+  const TradeoffSearchReport& r = result.report;
+  if (budget == 0 || !family.build_scaled || family.layers.size() < 2 || !r.best || !result.best ||
+      result.best->layer_bytes.size() != family.layers.size()) {
+    return Status::ok();
+  }
+  const double t = r.evaluations[*r.best].t;
+  std::vector<double> scales = r.evaluations[*r.best].scales;
+  if (scales.empty()) scales.assign(family.layers.size(), 1.0);
+  const std::vector<Move> moves = make_moves(largest_layers(result.best->layer_bytes));
+  std::set<std::vector<double>> seen{scales};  // a trade and its reverse lead back: never rebuild
+  unsigned used = 0;
+  // Steps of 2, then of √2 once every move at 2 has been tried from the current point in vain.
+  for (double factor : {2.0, std::sqrt(2.0)}) {
+    std::size_t since_gain = 0;
+    for (std::size_t m = 0; since_gain < moves.size() && used < budget; m = (m + 1) % moves.size()) {
+      std::vector<double> next = apply(moves[m], scales, factor);
+      ++since_gain;
+      if (!seen.insert(next).second) continue;
+      ++used;
+      const std::size_t index = r.evaluations.size();
+      DCZ_TRY(evaluate(t, next).status());
+      if (r.best == index) {  // feasible and smaller than every earlier candidate: move there
+        scales = std::move(next);
+        since_gain = 0;
+        m = (m + moves.size() - 1) % moves.size();  // the same move again first
+      }
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace dcz::eval
