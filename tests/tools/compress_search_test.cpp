@@ -81,8 +81,33 @@ TEST_F(CompressSearch, ClassicPathWritesTheSmallestFileWithinBudget) {
 
 TEST_F(CompressSearch, RatePathWritesTheSmallestFileWithinBudget) {
   const fs::path out = dir_ / "rate.dcz";
-  auto j = search("--calibration 200 --max-evaluations 6", out);
-  expect_file_is_the_choice(j, out, "lambda", 6);
+  auto j = search("--calibration 200 --max-evaluations 6 --refine-evaluations 2", out);
+  expect_file_is_the_choice(j, out, "lambda", 8);
+  // The refinement's candidates come after the bisection's and carry a multiplier per layer.
+  const auto& s = j["search"];
+  EXPECT_EQ(s["layers"], nlohmann::json({"fc1.weight", "fc2.weight", "fc3.weight"}));
+  std::size_t refined = 0;
+  for (const auto& e : s["evaluations"]) {
+    if (e["multipliers"].empty()) {
+      EXPECT_EQ(refined, 0u) << "a bisection candidate after a refinement one";
+    } else {
+      EXPECT_EQ(e["multipliers"].size(), 3u);
+      ++refined;
+    }
+  }
+  EXPECT_EQ(refined, 2u);
+
+  // --refine-evaluations 0: exactly the bisection's candidates, the same ones.
+  auto off = search("--calibration 200 --max-evaluations 6 --refine-evaluations 0", dir_ / "off.dcz");
+  ASSERT_FALSE(off.is_null());
+  const auto& evaluations = off["search"]["evaluations"];
+  ASSERT_EQ(evaluations.size() + refined, s["evaluations"].size());
+  for (std::size_t i = 0; i < evaluations.size(); ++i) {
+    EXPECT_TRUE(evaluations[i]["multipliers"].empty());
+    EXPECT_EQ(evaluations[i]["t"], s["evaluations"][i]["t"]);
+    EXPECT_EQ(evaluations[i]["bytes"], s["evaluations"][i]["bytes"]);
+    EXPECT_EQ(evaluations[i]["correct"], s["evaluations"][i]["correct"]);
+  }
 }
 
 TEST_F(CompressSearch, MisuseIsAUsageErrorAndWritesNothing) {
@@ -102,6 +127,9 @@ TEST_F(CompressSearch, MisuseIsAUsageErrorAndWritesNothing) {
            {"--max-drop 0.5 --method classic --calibration-data " + fashion_test() + data, "--calibration-data"},
            {"--max-drop 0.5 --data png:images.png", "png"},
            {"--method rate", "--method rate needs --max-drop"},
+           {"--refine-evaluations 2", "--max-drop"},
+           {"--max-drop 0.5 --method classic --refine-evaluations 2" + data, "--refine-evaluations is for --method rate"},
+           {"--max-drop 0.5 --refine-evaluations x" + data, "--refine-evaluations"},
        }) {
     auto r = run_tool("dcz-compress", base + c.args, dir_);
     EXPECT_EQ(r.exit_code, 1) << c.args << "\n" << r.err;

@@ -24,6 +24,7 @@ struct SearchArgs {
   std::size_t calibration = 500;   // rate: calibration samples
   unsigned max_evaluations = 12;
   double tolerance = 0.05;
+  std::optional<unsigned> refine_evaluations;  // rate: per-layer refinement (unset: the library's default)
 };
 
 struct Args {

@@ -44,6 +44,10 @@ Status check_search_args(const Args& a) {
   if (!searches_rate(a) && !s.calibration_data.empty()) {
     return make_error(ErrorCode::kInvalidArgument, "--calibration-data is for --method rate");
   }
+  if (!searches_rate(a) && s.refine_evaluations) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "--refine-evaluations is for --method rate (the classic path has one parameter)");
+  }
   if (a.normalize && searches_rate(a)) {
     return make_error(ErrorCode::kInvalidArgument, "--normalize is for the classic path (--method lloyd|optimal)");
   }
@@ -95,9 +99,9 @@ Result<TradeoffFamily> rate_family(const Args& a, const OnnxModel& model, const 
 }
 
 void print_live(const TradeoffEvaluation& e, std::size_t i, const std::string& parameter) {
-  std::fprintf(stderr, "  #%zu %s %.6g: %llu bytes, %llu correct, %s\n", i, parameter.c_str(), e.t,
-               static_cast<unsigned long long>(e.bytes), static_cast<unsigned long long>(e.correct),
-               e.feasible ? "within budget" : "over budget");
+  std::fprintf(stderr, "  #%zu %s %.6g%s: %llu bytes, %llu correct, %s\n", i, parameter.c_str(), e.t,
+               e.scales.empty() ? "" : " with per-layer multipliers", static_cast<unsigned long long>(e.bytes),
+               static_cast<unsigned long long>(e.correct), e.feasible ? "within budget" : "over budget");
 }
 
 Status search_and_write(const char* tool, const Args& a, const std::filesystem::path& out) {
@@ -108,6 +112,7 @@ Status search_and_write(const char* tool, const Args& a, const std::filesystem::
   o.max_drop = *a.search.max_drop;
   o.max_evaluations = a.search.max_evaluations;
   o.tolerance = a.search.tolerance;
+  if (a.search.refine_evaluations) o.refine_evaluations = *a.search.refine_evaluations;
   o.eval.preprocess = {a.search.scale, a.search.mean, a.search.std};
   o.eval.batch_size = a.search.batch;
   o.eval.threads = a.threads;
