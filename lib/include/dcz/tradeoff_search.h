@@ -13,10 +13,12 @@
 //   3. Bisect at the geometric mean of the bracket until t_high / t_low ≤ 1 + tolerance.
 //   4. Refine per layer (families with layers, i.e. the rate path; refine_evaluations > 0): one t
 //      cannot balance the layers exactly (the rate path's gains are measured, not exact), so from
-//      the smallest feasible candidate, greedy moves on per-layer multipliers of t — one layer ×f
-//      coarser, or one layer ×f coarser and another ÷f finer — over the layers holding most of the
-//      candidate's bytes, in a fixed order. A move is kept only when its candidate is feasible and
-//      smaller; f starts at 2 and drops to √2 after a pass over every move without a gain.
+//      the smallest feasible candidate, greedy moves on per-layer multipliers of t — one layer
+//      coarser, or one layer coarser and another finer — over the 2-3 layers holding most of the
+//      candidate's bytes, in a fixed order (single steps smallest layer first, then trades). A
+//      step is ×f, ×√f for the largest layer (it carries most of the error); a move is kept only
+//      when its candidate is feasible and smaller, and repeated while it gains; f starts at 2 and
+//      drops to √2 after a pass over every move without a gain.
 //   Accuracy and size are not exactly monotone in t, so the result is the smallest file among ALL
 //   feasible candidates evaluated (ties: the earlier evaluation), never an infeasible one; at most
 //   max_evaluations + refine_evaluations candidates are built and evaluated, and every evaluation

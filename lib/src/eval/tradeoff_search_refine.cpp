@@ -30,19 +30,21 @@ std::vector<std::size_t> largest_layers(const std::vector<std::uint64_t>& bytes)
   return order;
 }
 
-// One move: `coarser`'s multiplier × f and, when set, `finer`'s ÷ f.
+// One move: `coarser`'s multiplier × its step and, when set, `finer`'s ÷ its step.
 struct Move {
   std::size_t coarser;
   std::optional<std::size_t> finer;
 };
 
-// `layers` largest first. Single coarser steps first (they use the accuracy left between the
-// chosen candidate and the budget), then trades that make the larger layer coarser (fewer bytes
-// if the accuracy holds), then the reverse trades (which can pay when the larger layer is the
-// more sensitive one).
+// `layers` largest first. The chosen candidate sits at the budget's edge, and the largest layer
+// carries most of the model's error: the same step there moves accuracy far more (LeNet-300-100
+// at the ≤ 0.5 edge: fc1 × 2 lost 1.5 more points, fc2 × 2 0.2). So the largest layer steps by
+// the square root of the others' factor, and single coarser steps go smallest layer first.
+// Then trades: the larger layer coarser and the smaller finer (fewer bytes if the accuracy
+// holds), then the reverse.
 std::vector<Move> make_moves(const std::vector<std::size_t>& layers) {
   std::vector<Move> moves;
-  for (std::size_t i : layers) moves.push_back({i, std::nullopt});
+  for (auto i = layers.rbegin(); i != layers.rend(); ++i) moves.push_back({*i, std::nullopt});
   for (bool larger_coarser : {true, false}) {
     for (std::size_t a = 0; a < layers.size(); ++a) {
       for (std::size_t b = a + 1; b < layers.size(); ++b) {
@@ -53,9 +55,10 @@ std::vector<Move> make_moves(const std::vector<std::size_t>& layers) {
   return moves;
 }
 
-std::vector<double> apply(const Move& m, std::vector<double> scales, double factor) {
-  scales[m.coarser] *= factor;
-  if (m.finer) scales[*m.finer] /= factor;
+std::vector<double> apply(const Move& m, std::vector<double> scales, std::size_t largest, double factor) {
+  auto step = [&](std::size_t layer) { return layer == largest ? std::sqrt(factor) : factor; };
+  scales[m.coarser] *= step(m.coarser);
+  if (m.finer) scales[*m.finer] /= step(*m.finer);
   return scales;
 }
 
@@ -71,14 +74,15 @@ Status refine_layers(const TradeoffFamily& family, const TradeoffSearchResult& r
   const double t = r.evaluations[*r.best].t;
   std::vector<double> scales = r.evaluations[*r.best].scales;
   if (scales.empty()) scales.assign(family.layers.size(), 1.0);
-  const std::vector<Move> moves = make_moves(largest_layers(result.best->layer_bytes));
+  const std::vector<std::size_t> layers = largest_layers(result.best->layer_bytes);
+  const std::vector<Move> moves = make_moves(layers);
   std::set<std::vector<double>> seen{scales};  // a trade and its reverse lead back: never rebuild
   unsigned used = 0;
   // Steps of 2, then of √2 once every move at 2 has been tried from the current point in vain.
   for (double factor : {2.0, std::sqrt(2.0)}) {
     std::size_t since_gain = 0;
     for (std::size_t m = 0; since_gain < moves.size() && used < budget; m = (m + 1) % moves.size()) {
-      std::vector<double> next = apply(moves[m], scales, factor);
+      std::vector<double> next = apply(moves[m], scales, layers.front(), factor);
       ++since_gain;
       if (!seen.insert(next).second) continue;
       ++used;
