@@ -10,7 +10,7 @@
 //    process that loads a model once writes its output to new pages, paying a fault and a kernel
 //    clear for each).
 //
-// usage: bench_codec [--reps N] [--fresh-reps N] [--entropy auto|huffman|fixed|zstd] [MODEL.onnx ...]
+// usage: bench_codec [--reps N] [--fresh-reps N] [--fresh-gap MS] [--entropy auto|huffman|fixed|zstd] [MODEL.onnx ...]
 //        (default: samples/*.onnx and ../shared/models/*.onnx; --fresh-reps 0 skips the fresh column)
 // Models are pruned to 90 % per layer and quantized with the paper's 8 / 5 bits first.
 #include <malloc.h>
@@ -102,6 +102,7 @@ double seconds(Clock::time_point t) { return std::chrono::duration<double>(Clock
 
 int g_reps = 21;              // --reps N
 int g_fresh_reps = -1;        // --fresh-reps N; -1: as many as --reps
+int g_fresh_gap_ms = 0;       // --fresh-gap MS: idle time before each fresh child
 dcz::EncodeOptions g_encode;  // --entropy auto|huffman|fixed|zstd
 
 double median(std::vector<double> v) {
@@ -129,6 +130,9 @@ double best_of(int runs, F&& f) {
 template <class F>
 double seconds_in_child(const char* name, F&& work) {
   malloc_trim(0);
+  // With a gap, the memory the previous child freed has time to go back to the hypervisor (a VM
+  // with free page reporting takes ~2 s), so this child meets it cold, as a load after idle does.
+  if (g_fresh_gap_ms > 0) usleep(useconds_t(g_fresh_gap_ms) * 1000);
   int fds[2];
   if (pipe(fds) != 0) return -1;
   const pid_t pid = fork();
@@ -334,6 +338,10 @@ int main(int argc, char** argv) {
       g_fresh_reps = std::max(0, std::atoi(argv[++i]));
       continue;
     }
+    if (std::strcmp(argv[i], "--fresh-gap") == 0 && i + 1 < argc) {
+      g_fresh_gap_ms = std::max(0, std::atoi(argv[++i]));
+      continue;
+    }
     if (std::strcmp(argv[i], "--entropy") == 0 && i + 1 < argc) {
       using E = dcz::EncodeOptions::Entropy;
       const std::string v = argv[++i];
@@ -364,6 +372,7 @@ int main(int argc, char** argv) {
               "indices and gaps, 32-bit codebook, 1 byte per code length); ours = streams + table entries of\n"
               "the same tensors; huff/H0 = Huffman index streams / (order-0 entropy + their tables).\n\n",
               g_reps, g_fresh_reps < 0 ? g_reps : g_fresh_reps);
+  if (g_fresh_gap_ms > 0) std::printf("Fresh children start %d ms after the previous one ended.\n\n", g_fresh_gap_ms);
   std::printf("%-28s %10s %10s %9s %9s %6s  %7s  %-34s  %-25s  %-25s\n", "", "", "", "", "", "", "",
               "------------ warm loop -----------", "----- fresh process -----",
               "--- fresh, from file ----");
