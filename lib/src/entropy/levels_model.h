@@ -71,11 +71,11 @@ class LevelColumns {
   explicit LevelColumns(std::size_t row_length) : count_(row_length, 0) {}
   unsigned column_class(std::size_t col) const {
     if (rows_seen_ == 0) return 0;
+    // The limits grow with h and are >= 0, so the class is 1 plus the bounds the count exceeds
+    // (no branch per bound: the decoder calls this for every element).
     const std::uint64_t n = count_[col];
-    if (n == 0) return 1;
-    unsigned h = 2;
-    while (h < 6 && n > limit_[h - 2]) ++h;
-    return h;
+    return 1u + unsigned(n > 0) + unsigned(n > limit_[0]) + unsigned(n > limit_[1]) +
+           unsigned(n > limit_[2]) + unsigned(n > limit_[3]);
   }
   void add_nonzero(std::size_t col) { ++count_[col]; }
   // Call after each row of the chunk. "2^k x count <= rows_seen" is tested as
