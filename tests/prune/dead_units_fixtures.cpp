@@ -194,12 +194,13 @@ std::string make_dead_unit_model(const DeadUnitModelOptions& o) {
   flatten(b, o, rng);
   fc_layers(b, o, rng);
   b.output("logits", {1, 3});
-  if (o.pool2_value_info) b.shape("pool2", {1, 6, 2, 2});
+  if (o.pool2_value_info) b.shape("pool2", {1, 6, o.pool2_side, o.pool2_side});
   if (o.pool2_graph_output) b.output("pool2", {1, 6, 2, 2});
   if (o.pool2_second_reader) {
     b.node("Identity", "peek", {"pool2"}, {"peeked"});
     b.output("peeked", {1, 6, 2, 2});
   }
+  if (o.conv2_weight_output) b.output("conv2.weight", {6, o.conv2_grouped ? 2 : 4, 3, 3});
   if (o.conv2_weight_shared) {
     b.node("Identity", "copy", {"conv2.weight"}, {"copied"});
     b.output("copied", {6, o.conv2_grouped ? 2 : 4, 3, 3});

@@ -18,12 +18,14 @@ struct DeadUnitModelOptions {
   std::string act1 = "Relu";        // Relu | Sigmoid | BatchNormalization | Clip (clip_min..6)
   float clip_min = 0.0f;
   std::string flatten = "Flatten";  // Flatten | Reshape0 ([0,-1]) | Reshape ([-1,24])
-  bool pool2_value_info = false;    // declare pool2's shape [1,6,2,2] (value_info)
+  bool pool2_value_info = false;    // declare pool2's shape [1,6,side,side] (value_info)
+  std::int64_t pool2_side = 2;      // (a wrong side: a malformed file's claim)
   bool residual_add = false;        // pool2 + a constant (Add "res") before the flatten
   bool pool2_second_reader = false; // Identity "peek" of pool2 as a second graph output
   bool pool2_graph_output = false;  // pool2 is also a graph output
   bool conv2_grouped = false;       // conv2 with group 2 (conv2.weight [6,2,3,3])
   bool conv2_weight_shared = false; // Identity "copy" of conv2.weight as a second graph output
+  bool conv2_weight_output = false; // conv2.weight is also a graph output
   bool fc1_trans_b = true;
   bool dead_columns_negative = false;  // fc1's zero columns as -0.0
   // conv2 reads conv1's channel 2 only in filters 1 and 4: dead once they are.

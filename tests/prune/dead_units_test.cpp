@@ -149,7 +149,12 @@ INSTANTIATE_TEST_SUITE_P(
                       Unchanged{"graph_output", {.pool2_graph_output = true}, {}},
                       Unchanged{"grouped_conv", {.conv2_grouped = true}, {}},
                       Unchanged{"shared_weight", {.conv2_weight_shared = true}, {}},
+                      Unchanged{"weight_is_graph_output", {.conv2_weight_output = true}, {}},
                       Unchanged{"unknown_spatial_size", {.flatten = "Reshape"}, {}},
+                      Unchanged{"wrong_spatial_size", {.flatten = "Reshape", .pool2_value_info = true, .pool2_side = 3}, {}},
+                      Unchanged{"huge_spatial_size",
+                                {.flatten = "Reshape", .pool2_value_info = true, .pool2_side = std::int64_t{1} << 32},
+                                {}},
                       Unchanged{"producer_not_selected", {}, {.exclude = {"conv2.weight"}}},
                       Unchanged{"consumer_not_selected", {}, {.exclude = {"fc1.weight"}}}),
     [](const auto& info) { return std::string(info.param.name); });

@@ -20,7 +20,9 @@
 // Both repeat to a fixpoint (a dead filter of conv2 can leave a conv1 channel unread). Anything
 // else ends a chain and changes nothing: Add, Concat, a value with two readers, a graph output,
 // grouped convolutions, Gemm with transA, weights shared by two nodes, weights in subgraphs or
-// Constant nodes, weights outside the selection. Normalisation parameters are never changed.
+// Constant nodes, weights that are also graph outputs, weights outside the selection.
+// Normalisation parameters are never changed. Initializers listed as graph inputs are taken as the
+// weights, as pruning and quantization take them.
 // Time and memory are linear in the model size; the result does not depend on threads.
 #pragma once
 

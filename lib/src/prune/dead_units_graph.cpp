@@ -145,7 +145,10 @@ bool extra_outputs_unread(const Context& cx, const onnx::NodeProto& n) {
 std::optional<std::size_t> channel_bias(const Context& cx, const std::string& name, const Layer& l) {
   std::size_t i = 0;
   const TensorInfo* t = cx.tensor(name, &i);
-  if (!t || t->site != TensorSite::kInitializer || !dtype_is_float(t->dtype) || t->uses.size() != 1) return {};
+  if (!t || t->site != TensorSite::kInitializer || !dtype_is_float(t->dtype) || t->uses.size() != 1 ||
+      cx.reads_of(name) != 1) {
+    return {};
+  }
   const bool row = t->dims.size() == 1 || (t->dims.size() == 2 && t->dims[0] == 1 && l.op_type == "Gemm");
   if (!row || t->element_count() != l.outputs) return {};
   if (cx.model.tensor_bytes(i).size() != l.outputs * dtype_size(t->dtype)) return {};
@@ -221,7 +224,9 @@ std::optional<ReshapeMap> reshape_map(const Context& cx, const onnx::NodeProto& 
   m.span = 1;
   for (int k = 2; k < dims.size(); ++k) {
     if (!dims[k].has_dim_value() || dims[k].dim_value() <= 0) return {};
-    m.span *= static_cast<std::uint64_t>(dims[k].dim_value());
+    const auto d = static_cast<std::uint64_t>(dims[k].dim_value());
+    if (m.span > (std::uint64_t{1} << 62) / d) return {};
+    m.span *= d;
   }
   return m;
 }
@@ -257,7 +262,8 @@ std::optional<Link> follow(const Context& cx, const Graph& g, std::size_t p) {
       } else {
         link.span = reshape.span;
       }
-      if (link.span == 0 || producer.outputs * link.span != k) return {};
+      // Division, not a product: a span from value_info must not wrap around to a match.
+      if (link.span == 0 || k % link.span != 0 || k / link.span != producer.outputs) return {};
       if (flat == Flat::kReshape && reshape.columns != -1 && static_cast<std::uint64_t>(reshape.columns) != k) {
         return {};
       }
@@ -300,7 +306,11 @@ Graph find_links(const OnnxModel& model, const std::vector<SelectedWeight>& sele
   Graph g;
   for (std::size_t s = 0; s < selected.size(); ++s) {
     const TensorInfo& info = model.tensor(selected[s].tensor_index);
-    if (!info.graph_path.empty() || info.site != TensorSite::kInitializer || info.uses.size() != 1) continue;
+    // Read by one node and not a graph output: changing it changes nothing else.
+    if (!info.graph_path.empty() || info.site != TensorSite::kInitializer || info.uses.size() != 1 ||
+        cx.reads_of(info.name) != 1) {
+      continue;
+    }
     auto it = weight_reader.find(info.name);
     if (it == weight_reader.end() || cx.layer_at[it->second]) continue;
     std::optional<Layer> l = describe_layer(cx, cx.graph.node(static_cast<int>(it->second)), selected[s].tensor_index);
