@@ -19,24 +19,21 @@ using dead_units::Graph;
 using dead_units::Layer;
 using dead_units::Link;
 
-// A float of any width (little-endian bytes) is zero when every bit but the sign is clear. The
-// widths are spelled out so each test is a few ORs, not a loop.
-template <std::size_t N>
-bool is_zero_n(const std::uint8_t* p) {
-  std::uint8_t bits = p[N - 1] & 0x7f;
-  for (std::size_t b = 0; b + 1 < N; ++b) bits |= p[b];
-  return bits == 0;
-}
-
-bool is_zero(const std::uint8_t* p, std::size_t size) {
-  switch (size) {
-    case 2: return is_zero_n<2>(p);
-    case 4: return is_zero_n<4>(p);
-    case 8: return is_zero_n<8>(p);
-  }
+// A float of any width (little-endian bytes) is zero when every bit but the sign is clear.
+inline bool zero_bits(const std::uint8_t* p, std::size_t size) {
   std::uint8_t bits = p[size - 1] & 0x7f;
   for (std::size_t b = 0; b + 1 < size; ++b) bits |= p[b];
   return bits == 0;
+}
+
+// The float widths spelled out, so that each test inlines to a few ORs instead of a loop.
+bool is_zero(const std::uint8_t* p, std::size_t size) {
+  switch (size) {
+    case 2: return zero_bits(p, 2);
+    case 4: return zero_bits(p, 4);
+    case 8: return zero_bits(p, 8);
+  }
+  return zero_bits(p, size);
 }
 
 // Sets the nonzero ones of `count` elements from `first` (every `stride`-th) to +0.0 and returns
