@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -435,13 +436,18 @@ TEST(TradeoffRefine, ZeroOrNoLayersIsTheSearchWithoutRefinement) {
   for (const auto& e : none->report.evaluations) EXPECT_TRUE(e.scales.empty());
 }
 
-TEST(TradeoffRefine, IsDeterministicAndLogsTheMultipliers) {
-  auto a = search_tradeoff(tiny_model(), synthetic_dataset(), layered_family(insensitive_big), refine_options(6));
-  auto b = search_tradeoff(tiny_model(), synthetic_dataset(), layered_family(insensitive_big), refine_options(6));
+TEST(TradeoffRefine, IsDeterministicNeverRepeatsACandidateAndLogsTheMultipliers) {
+  auto a = search_tradeoff(tiny_model(), synthetic_dataset(), layered_family(insensitive_big), refine_options(16));
+  auto b = search_tradeoff(tiny_model(), synthetic_dataset(), layered_family(insensitive_big), refine_options(16));
   ASSERT_TRUE(a.is_ok() && b.is_ok());
   ASSERT_EQ(a->report.evaluations.size(), b->report.evaluations.size());
   expect_same_evaluations(a->report, b->report, a->report.evaluations.size());
   EXPECT_EQ(a->report.best, b->report.best);
+  // Paths that meet (× 2 then × √2, × √2 three times) meet exactly: no point is built twice.
+  std::set<std::vector<double>> points{{1.0, 1.0}};
+  for (const TradeoffEvaluation& e : a->report.evaluations) {
+    if (!e.scales.empty()) EXPECT_TRUE(points.insert(e.scales).second) << e.scales[0] << " " << e.scales[1];
+  }
   const std::string text = format_tradeoff_text(a->report);
   const auto json = nlohmann::json::parse(format_tradeoff_json(a->report));
   EXPECT_EQ(json["layers"], nlohmann::json({"big", "small"}));

@@ -55,10 +55,19 @@ std::vector<Move> make_moves(const std::vector<std::size_t>& layers) {
   return moves;
 }
 
-std::vector<double> apply(const Move& m, std::vector<double> scales, std::size_t largest, double factor) {
-  auto step = [&](std::size_t layer) { return layer == largest ? std::sqrt(factor) : factor; };
-  scales[m.coarser] *= step(m.coarser);
-  if (m.finer) scales[*m.finer] /= step(*m.finer);
+// Multipliers are kept as whole exponents of 2^(1/4), so that two paths to the same point
+// (× 2 then × √2, or × √2 three times) are the same point and never built twice. `quarters`: the
+// step in those units (4 = a factor 2); the largest layer steps by half as many.
+std::vector<int> apply(const Move& m, std::vector<int> exponents, std::size_t largest, int quarters) {
+  auto step = [&](std::size_t layer) { return layer == largest ? quarters / 2 : quarters; };
+  exponents[m.coarser] += step(m.coarser);
+  if (m.finer) exponents[*m.finer] -= step(*m.finer);
+  return exponents;
+}
+
+std::vector<double> multipliers(const std::vector<int>& exponents) {
+  std::vector<double> scales;
+  for (int e : exponents) scales.push_back(std::exp2(e / 4.0));
   return scales;
 }
 
@@ -72,24 +81,27 @@ Status refine_layers(const TradeoffFamily& family, const TradeoffSearchResult& r
     return Status::ok();
   }
   const double t = r.evaluations[*r.best].t;
-  std::vector<double> scales = r.evaluations[*r.best].scales;
-  if (scales.empty()) scales.assign(family.layers.size(), 1.0);
+  std::vector<int> point(family.layers.size(), 0);
+  const std::vector<double>& start = r.evaluations[*r.best].scales;
+  for (std::size_t i = 0; i < start.size() && i < point.size(); ++i) {
+    point[i] = static_cast<int>(std::lround(4 * std::log2(start[i])));
+  }
   const std::vector<std::size_t> layers = largest_layers(result.best->layer_bytes);
   const std::vector<Move> moves = make_moves(layers);
-  std::set<std::vector<double>> seen{scales};  // a trade and its reverse lead back: never rebuild
+  std::set<std::vector<int>> seen{point};  // a trade and its reverse lead back: never rebuild
   unsigned used = 0;
   // Steps of 2, then of √2 once every move at 2 has been tried from the current point in vain.
-  for (double factor : {2.0, std::sqrt(2.0)}) {
+  for (int quarters : {4, 2}) {
     std::size_t since_gain = 0;
     for (std::size_t m = 0; since_gain < moves.size() && used < budget; m = (m + 1) % moves.size()) {
-      std::vector<double> next = apply(moves[m], scales, layers.front(), factor);
+      std::vector<int> next = apply(moves[m], point, layers.front(), quarters);
       ++since_gain;
       if (!seen.insert(next).second) continue;
       ++used;
       const std::size_t index = r.evaluations.size();
-      DCZ_TRY(evaluate(t, next).status());
+      DCZ_TRY(evaluate(t, multipliers(next)).status());
       if (r.best == index) {  // feasible and smaller than every earlier candidate: move there
-        scales = std::move(next);
+        point = std::move(next);
         since_gain = 0;
         m = (m + moves.size() - 1) % moves.size();  // the same move again first
       }
