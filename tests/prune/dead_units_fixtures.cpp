@@ -38,23 +38,28 @@ class Builder {
     auto* v = list->Add();
     v->set_name(name);
     auto* tt = v->mutable_type()->mutable_tensor_type();
-    tt->set_elem_type(TensorProto::FLOAT);
+    tt->set_elem_type(half_ ? TensorProto::FLOAT16 : TensorProto::FLOAT);
     for (auto d : dims) tt->mutable_shape()->add_dim()->set_dim_value(d);
   }
   void input(const std::string& name, const Dims& dims) { value(g_->mutable_input(), name, dims); }
   void output(const std::string& name, const Dims& dims) { value(g_->mutable_output(), name, dims); }
   void shape(const std::string& name, const Dims& dims) { value(g_->mutable_value_info(), name, dims); }
 
+  // Every tensor float16 instead of float32 from here on.
+  void use_half() { half_ = true; }
+
   // A float initializer; value(i) gives element i.
   void floats(const std::string& name, const Dims& dims, const std::function<float(std::int64_t)>& value) {
     auto* t = g_->add_initializer();
     t->set_name(name);
-    t->set_data_type(TensorProto::FLOAT);
+    t->set_data_type(half_ ? TensorProto::FLOAT16 : TensorProto::FLOAT);
     for (auto d : dims) t->add_dims(d);
     std::string raw;
     for (std::int64_t i = 0; i < count(dims); ++i) {
       const float f = value(i);
-      raw.append(reinterpret_cast<const char*>(&f), sizeof f);
+      const auto h = static_cast<_Float16>(f);
+      if (half_) raw.append(reinterpret_cast<const char*>(&h), sizeof h);
+      else raw.append(reinterpret_cast<const char*>(&f), sizeof f);
     }
     t->set_raw_data(raw);
   }
@@ -96,6 +101,7 @@ class Builder {
  private:
   onnx::ModelProto m_;
   onnx::GraphProto* g_;
+  bool half_ = false;
 };
 
 // Nonzero N(0, sd) values (an exact zero draw is nudged, so "all zero" means what the test set).
@@ -208,9 +214,10 @@ std::string make_dead_unit_model(const DeadUnitModelOptions& o) {
   return b.bytes();
 }
 
-std::string make_matmul_chain_model(std::uint64_t seed) {
+std::string make_matmul_chain_model(std::uint64_t seed, bool half) {
   TestRng rng(seed);
   Builder b;
+  if (half) b.use_half();
   b.input("input", {2, 8});
   b.floats("w1", {8, 6}, [&](std::int64_t i) {
     const float v = nonzero(rng, 0.3f);

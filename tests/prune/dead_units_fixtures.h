@@ -36,6 +36,7 @@ std::string make_dead_unit_model(const DeadUnitModelOptions& options = {});
 
 // input [2,8] → MatMul "mm1" (w1 [8,6]) → Relu → MatMul "mm2" (w2 [6,4]) → "out".
 // w2's row 2 is zero (w1's column 2 is dead); w1's column 5 is zero (w2's row 5 reads zero).
-std::string make_matmul_chain_model(std::uint64_t seed);
+// `half`: every tensor float16.
+std::string make_matmul_chain_model(std::uint64_t seed, bool half = false);
 
 }  // namespace dcz::test

@@ -216,6 +216,26 @@ TEST(DeadUnits, MatMulColumnsAndRows) {
   EXPECT_EQ(r.weights_zeroed, 8u + 4u);
 }
 
+TEST(DeadUnits, Float16Weights) {
+  const std::string bytes = test::make_matmul_chain_model(7, true);
+  const OnnxModel before = parse(bytes);
+  OnnxModel after = parse(bytes);
+  const DeadUnitReport r = eliminate(after);
+  expect_only_changed(before, after, {"w1", "w2"});
+  auto halves = [](const OnnxModel& m, const std::string& name) {
+    const auto bytes = m.tensor_bytes(index_of(m, name));
+    std::vector<std::uint16_t> v(bytes.size() / 2);
+    std::memcpy(v.data(), bytes.data(), bytes.size());
+    return v;
+  };
+  const auto w1b = halves(before, "w1"), w1 = halves(after, "w1");
+  ASSERT_EQ(w1.size(), 48u);
+  for (std::size_t i = 0; i < w1.size(); ++i) EXPECT_EQ(w1[i], i % 6 == 2 ? 0 : w1b[i]) << i;
+  const auto w2b = halves(before, "w2"), w2 = halves(after, "w2");
+  for (std::size_t i = 0; i < w2.size(); ++i) EXPECT_EQ(w2[i], i / 4 == 5 ? 0 : w2b[i]) << i;
+  EXPECT_EQ(r.weights_zeroed, 8u + 4u);
+}
+
 TEST(DeadUnits, SelectionErrorsChangeNothing) {
   const std::string bytes = test::make_dead_unit_model({});
   const OnnxModel before = parse(bytes);
