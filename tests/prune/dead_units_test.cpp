@@ -157,7 +157,7 @@ INSTANTIATE_TEST_SUITE_P(
                                 {}},
                       Unchanged{"producer_not_selected", {}, {.exclude = {"conv2.weight"}}},
                       Unchanged{"consumer_not_selected", {}, {.exclude = {"fc1.weight"}}}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& test_case) { return std::string(test_case.param.name); });
 
 TEST(DeadUnits, FixpointReachesTwoLayersBack) {
   const std::string bytes = test::make_dead_unit_model({.conv1_channel2_via_dead_filters = true});
@@ -223,9 +223,9 @@ TEST(DeadUnits, Float16Weights) {
   const DeadUnitReport r = eliminate(after);
   expect_only_changed(before, after, {"w1", "w2"});
   auto halves = [](const OnnxModel& m, const std::string& name) {
-    const auto bytes = m.tensor_bytes(index_of(m, name));
-    std::vector<std::uint16_t> v(bytes.size() / 2);
-    std::memcpy(v.data(), bytes.data(), bytes.size());
+    const auto raw = m.tensor_bytes(index_of(m, name));
+    std::vector<std::uint16_t> v(raw.size() / 2);
+    std::memcpy(v.data(), raw.data(), raw.size());
     return v;
   };
   const auto w1b = halves(before, "w1"), w1 = halves(after, "w1");
