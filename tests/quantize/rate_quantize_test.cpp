@@ -189,6 +189,39 @@ TEST(RateQuantizeTensor, OutputDoesNotDependOnThreads) {
   }
 }
 
+// The feedback path runs output rows concurrently; the context of an element whose storage
+// neighbour belongs to another row (every element of a [K, M] weight) comes from the previous
+// pass, never from a row another thread may be writing.
+TEST(RateQuantizeTensor, ErrorFeedbackDoesNotDependOnThreads) {
+  constexpr std::size_t kOut = 40, kIn = 12;
+  const std::vector<float> w = laplace(kOut * kIn, 21);
+  test::TestRng rng(22);
+  std::vector<double> gram(kIn * kIn, 0.0);
+  for (int s = 0; s < 200; ++s) {
+    std::vector<double> x(kIn);
+    const double common = rng.normal();
+    for (double& v : x) v = common + 0.5 * rng.normal();
+    for (std::size_t i = 0; i < kIn; ++i) {
+      for (std::size_t j = 0; j < kIn; ++j) gram[i * kIn + j] += x[i] * x[j] / 200;
+    }
+  }
+  for (const std::uint32_t axis : {1u, 0u}) {  // storage [M, K], then [K, M]
+    SCOPED_TRACE(axis);
+    const std::vector<std::int64_t> dims = axis == 1 ? std::vector<std::int64_t>{kOut, kIn}
+                                                     : std::vector<std::int64_t>{kIn, kOut};
+    std::vector<float> first;
+    for (const unsigned threads : {1u, 2u, 5u}) {
+      RateTensorOptions o = with_lambda(3e-4);
+      o.input_gram = gram;
+      o.input_axis = axis;
+      o.threads = threads;
+      const Outcome r = quantize(w, dims, o);
+      if (first.empty()) first = r.out;
+      EXPECT_EQ(r.out, first) << threads;
+    }
+  }
+}
+
 TEST(RateQuantizeTensor, Float16ValuesStayDistinctAndNonzero) {
   const std::vector<float> w = laplace(3000, 9);
   std::vector<std::uint8_t> bytes(w.size() * 2);

@@ -82,8 +82,9 @@ class Solver {
     return p_.input_axis_last ? o * p_.inputs + j : j * p_.outputs + o;
   }
 
-  // One pass at `step` under `model`; `previous` gives the context of elements whose storage
-  // neighbour is decided later (the first column).
+  // One pass at `step` under `model`; `previous` (the last pass's levels) gives the context of
+  // elements whose storage neighbour belongs to another output row: the first column of a
+  // [M, K] weight, and every element of a [K, M] one, whose rows run concurrently.
   void run(double step, const LevelTable& table, const RateModel& model,
            std::span<const std::int32_t> previous, Pass& pass) const {
     pass.levels.assign(p_.w.size(), 0);
@@ -100,7 +101,9 @@ class Solver {
     double distortion = 0.0;
     for (std::size_t j = 0; j < k; ++j) {
       const std::size_t at = index(o, j);
-      const bool left_decided = p_.input_axis_last ? j > 0 : o > 0;
+      // Only this row's own earlier elements: row o - 1 of a [K, M] weight may still be running on
+      // another thread, so reading it would make the result depend on timing.
+      const bool left_decided = p_.input_axis_last && j > 0;
       const std::int32_t left = at == 0 ? 0 : (left_decided ? pass.levels[at - 1] : previous[at - 1]);
       const int ctx = left != 0;
       const double x = row[j], ujj = u_[j * k + j], a = 1.0 / (ujj * ujj);
