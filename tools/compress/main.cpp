@@ -188,7 +188,7 @@ void add_search_options(CLI::App& app, dcz::compress::SearchArgs& s) {
       ->check(CLI::PositiveNumber)->needs(max_drop)->capture_default_str();
   g->add_option("--refine-evaluations", s.refine_evaluations,
                 "rate: then up to N candidates with per-layer multipliers of lambda, each kept only when "
-                "within budget and smaller (default 8; 0: one lambda for every layer)")
+                "within budget and smaller (default 16; 0: one lambda for every layer)")
       ->check(CLI::NonNegativeNumber)->needs(max_drop);
 }
 

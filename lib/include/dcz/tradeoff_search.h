@@ -84,8 +84,10 @@ struct TradeoffSearchOptions {
   double tolerance = 0.05;      // > 0: bisection stops when t_high / t_low ≤ 1 + tolerance
   unsigned max_evaluations = 12;  // ≥ 1; the baseline evaluation is not counted
   // Step 4's candidates at most, after the bracket and bisection's; 0 turns refinement off (the
-  // search is then exactly steps 1-3). Ignored for families without layers.
-  unsigned refine_evaluations = 8;
+  // search is then exactly steps 1-3). Ignored for families without layers. 16: on the LeNets
+  // (bench/eval/rate_aware_table.sh, 8 searches) the moves ran out by themselves after 9-13
+  // candidates in 7 of 8, and 16 found a smaller file than 8 in 3 of 8 (never a larger one).
+  unsigned refine_evaluations = 16;
   // Preprocessing and batch size. eval.threads > 1 splits the data into that many contiguous
   // shards evaluated at once, each by its own single-threaded engine (the ResNets run one image
   // at a time, so OpenCV's own threads cannot help); correct counts are sums, so the result does
