@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "dcz/onnx_model.h"
+#include "onnx/node_attributes.h"
 #include "onnx/onnx_model_impl.h"
 
 namespace dcz::dead_units {
@@ -16,18 +17,6 @@ namespace {
 using Names = std::unordered_map<std::string_view, std::size_t>;
 
 bool default_domain(const onnx::NodeProto& n) { return n.domain().empty() || n.domain() == "ai.onnx"; }
-
-const onnx::AttributeProto* find_attribute(const onnx::NodeProto& n, std::string_view name) {
-  for (const onnx::AttributeProto& a : n.attribute()) {
-    if (a.name() == name) return &a;
-  }
-  return nullptr;
-}
-
-std::int64_t int_attribute(const onnx::NodeProto& n, std::string_view name, std::int64_t fallback) {
-  const onnx::AttributeProto* a = find_attribute(n, name);
-  return a && a->type() == onnx::AttributeProto::INT ? a->i() : fallback;
-}
 
 // Reads of every value name: inputs of the main graph's nodes and of every subgraph (a subgraph may
 // read an outer value; a name it defines itself only makes the count larger, i.e. the pass more
@@ -103,7 +92,7 @@ bool clip_keeps_zero(const Context& cx, const onnx::NodeProto& n) {
   for (int k = 1; k <= 2; ++k) {
     const char* name = k == 1 ? "min" : "max";
     std::optional<float> bound;
-    if (const onnx::AttributeProto* a = find_attribute(n, name)) {
+    if (const onnx::AttributeProto* a = onnx_attributes::find(n, name)) {
       if (a->type() != onnx::AttributeProto::FLOAT) return false;
       bound = a->f();
     } else if (n.input_size() > k && !n.input(k).empty()) {
@@ -169,16 +158,16 @@ std::optional<Layer> describe_layer(const Context& cx, const onnx::NodeProto& no
   l.node = node.name();
   l.op_type = node.op_type();
   if (l.op_type == "Conv") {
-    if (d.size() < 3 || int_attribute(node, "group", 1) != 1) return {};
+    if (d.size() < 3 || onnx_attributes::get_int(node, "group", 1) != 1) return {};
     l.outputs = static_cast<std::uint64_t>(d[0]);
     l.inputs = static_cast<std::uint64_t>(d[1]);
     for (std::size_t k = 2; k < d.size(); ++k) l.inner *= static_cast<std::uint64_t>(d[k]);
   } else if ((l.op_type == "Gemm" || l.op_type == "MatMul") && d.size() == 2) {
-    l.out_major = l.op_type == "Gemm" && int_attribute(node, "transB", 0) != 0;
+    l.out_major = l.op_type == "Gemm" && onnx_attributes::get_int(node, "transB", 0) != 0;
     l.outputs = static_cast<std::uint64_t>(d[l.out_major ? 0 : 1]);
     l.inputs = static_cast<std::uint64_t>(d[l.out_major ? 1 : 0]);
     // Gemm with transA reads its input's columns along axis 0: not a channel consumer.
-    l.can_consume = int_attribute(node, "transA", 0) == 0;
+    l.can_consume = onnx_attributes::get_int(node, "transA", 0) == 0;
   } else {
     return {};
   }
@@ -210,7 +199,7 @@ std::optional<ReshapeMap> reshape_map(const Context& cx, const onnx::NodeProto& 
   m.columns = shape[1];
   if (shape[1] == 0 || shape[1] < -1) return {};
   if (shape[0] == 0) {
-    if (int_attribute(n, "allowzero", 0) != 0) return {};
+    if (onnx_attributes::get_int(n, "allowzero", 0) != 0) return {};
     m.rows_are_batch = true;
     return m;
   }
@@ -279,7 +268,7 @@ std::optional<Link> follow(const Context& cx, const Graph& g, std::size_t p) {
     } else if (op == "Flatten" || op == "Reshape") {
       // A MatMul's channels are on the last axis of an input of unknown rank: not flattened.
       if (flat != Flat::kNo || producer.op_type == "MatMul") return {};
-      if (op == "Flatten" && int_attribute(n, "axis", 1) != 1) return {};
+      if (op == "Flatten" && onnx_attributes::get_int(n, "axis", 1) != 1) return {};
       if (op == "Reshape") {
         auto m = reshape_map(cx, n, producer);
         if (!m) return {};

@@ -6,34 +6,19 @@
 
 #include "dcz/onnx_model.h"
 #include "dcz/rate_quantize.h"
+#include "onnx/node_attributes.h"
 #include "onnx/onnx_model_impl.h"
 
 namespace dcz {
 namespace {
 
-std::int64_t int_attribute(const onnx::NodeProto& node, const char* name, std::int64_t fallback) {
-  for (const onnx::AttributeProto& a : node.attribute()) {
-    if (a.name() == name && a.type() == onnx::AttributeProto::INT) return a.i();
-  }
-  return fallback;
-}
-
-std::vector<std::int64_t> ints_attribute(const onnx::NodeProto& node, const char* name,
-                                         std::vector<std::int64_t> fallback) {
-  for (const onnx::AttributeProto& a : node.attribute()) {
-    if (a.name() == name && a.type() == onnx::AttributeProto::INTS) return {a.ints().begin(), a.ints().end()};
-  }
-  return fallback;
-}
-
 // Strides, pads and dilations of a 2-D Conv with explicit padding (left empty otherwise).
 void describe_conv_geometry(const onnx::NodeProto& node, WeightLayer& layer) {
-  for (const onnx::AttributeProto& a : node.attribute()) {
-    if (a.name() == "auto_pad" && a.s() != "NOTSET") return;
-  }
-  auto strides = ints_attribute(node, "strides", {1, 1});
-  auto pads = ints_attribute(node, "pads", {0, 0, 0, 0});
-  auto dilations = ints_attribute(node, "dilations", {1, 1});
+  const onnx::AttributeProto* auto_pad = onnx_attributes::find(node, "auto_pad");
+  if (auto_pad && auto_pad->s() != "NOTSET") return;
+  auto strides = onnx_attributes::get_ints(node, "strides", {1, 1});
+  auto pads = onnx_attributes::get_ints(node, "pads", {0, 0, 0, 0});
+  auto dilations = onnx_attributes::get_ints(node, "dilations", {1, 1});
   if (strides.size() != 2 || pads.size() != 4 || dilations.size() != 2) return;
   layer.strides = std::move(strides);
   layer.pads = std::move(pads);
@@ -75,11 +60,11 @@ void describe(const OnnxModel& model, const onnx::GraphProto& graph, const onnx:
   std::uint64_t outputs = 0;
   if (op == "Conv" && at == 1) {
     layer.input_axis = 1;
-    layer.groups = static_cast<std::uint32_t>(std::max<std::int64_t>(1, int_attribute(node, "group", 1)));
+    layer.groups = static_cast<std::uint32_t>(std::max<std::int64_t>(1, onnx_attributes::get_int(node, "group", 1)));
     outputs = static_cast<std::uint64_t>(info.dims[0]);
     if (info.dims.size() == 4) describe_conv_geometry(node, layer);
-  } else if (op == "Gemm" && at == 1 && int_attribute(node, "transA", 0) == 0) {
-    const bool trans_b = int_attribute(node, "transB", 0) != 0;
+  } else if (op == "Gemm" && at == 1 && onnx_attributes::get_int(node, "transA", 0) == 0) {
+    const bool trans_b = onnx_attributes::get_int(node, "transB", 0) != 0;
     layer.input_axis = trans_b ? 1 : 0;
     outputs = static_cast<std::uint64_t>(info.dims[trans_b ? 0 : 1]);
   } else if (op == "MatMul" && at == 1 && info.dims.size() == 2) {
