@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <memory>
+#include <string_view>
+#include <unordered_map>
 
 #include "dcz/container.h"
 
@@ -14,14 +16,15 @@ Result<std::vector<std::uint64_t>> layer_bytes(const std::vector<std::uint8_t>& 
                                                const std::vector<std::vector<std::string>>& layers) {
   std::vector<std::uint64_t> bytes(layers.size(), 0);
   if (layers.empty()) return bytes;
+  std::unordered_map<std::string_view, std::size_t> layer_of;  // tensor name → layer
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    for (const std::string& name : layers[l]) layer_of.emplace(name, l);
+  }
   DCZ_ASSIGN_OR_RETURN(Container c, read_container(encoded, "candidate"));
   for (const TensorEntry& t : c.tensors) {
-    for (std::size_t l = 0; l < layers.size(); ++l) {
-      for (const std::string& name : layers[l]) {
-        if (name != t.name) continue;
-        for (const StreamDescriptor& s : t.streams) bytes[l] += s.size;
-      }
-    }
+    const auto it = layer_of.find(t.name);
+    if (it == layer_of.end()) continue;
+    for (const StreamDescriptor& s : t.streams) bytes[it->second] += s.size;
   }
   return bytes;
 }
