@@ -446,7 +446,9 @@ TEST(TradeoffRefine, IsDeterministicNeverRepeatsACandidateAndLogsTheMultipliers)
   // Paths that meet (× 2 then × √2, × √2 three times) meet exactly: no point is built twice.
   std::set<std::vector<double>> points{{1.0, 1.0}};
   for (const TradeoffEvaluation& e : a->report.evaluations) {
-    if (!e.scales.empty()) EXPECT_TRUE(points.insert(e.scales).second) << e.scales[0] << " " << e.scales[1];
+    if (!e.scales.empty()) {
+      EXPECT_TRUE(points.insert(e.scales).second) << e.scales[0] << " " << e.scales[1];
+    }
   }
   const std::string text = format_tradeoff_text(a->report);
   const auto json = nlohmann::json::parse(format_tradeoff_json(a->report));
