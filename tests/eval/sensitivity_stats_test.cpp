@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -229,6 +230,107 @@ TEST(MeasureSensitivity, SequentialRefreshRemeasuresOneLayer) {
   EXPECT_EQ(fc2.input_gram.size(), stats->weights[1].input_gram.size());
   EXPECT_EQ(fc2.layer_gain, stats->weights[1].layer_gain);  // kept
 
+}
+
+}  // namespace
+}  // namespace dcz
+
+namespace dcz {
+namespace {
+
+std::vector<double> floats_of(const OnnxModel& m, const std::string& name) {
+  for (std::size_t t = 0; t < m.tensor_count(); ++t) {
+    if (m.tensor(t).name != name) continue;
+    const auto bytes = m.tensor_bytes(t);
+    std::vector<double> v(bytes.size() / 4);
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      float f;
+      std::memcpy(&f, bytes.data() + 4 * i, 4);
+      v[i] = f;
+    }
+    return v;
+  }
+  ADD_FAILURE() << "no tensor " << name;
+  return {};
+}
+
+// y = W x + b for W [out, in].
+std::vector<double> affine(const std::vector<double>& w, const std::vector<double>& b,
+                           const std::vector<double>& x) {
+  std::vector<double> y(b);
+  for (std::size_t o = 0; o < b.size(); ++o) {
+    for (std::size_t j = 0; j < x.size(); ++j) y[o] += w[o * x.size() + j] * x[j];
+  }
+  return y;
+}
+
+// The output-side matrices of LeNet-300-100, measured by shifting biases through OpenCV, against
+// E[JᵀJ] computed here from the weights: J = W3 for fc3 (G = I), W3 D2 for fc2 and
+// W3 D2 W2 D1 for fc1, with D the ReLU gates of each sample.
+TEST(MeasureSensitivity, OutputGramsMatchTheJacobiansOfLeNet300100) {
+  auto f = load_fixture();
+  if (!f) GTEST_SKIP() << "Fashion-MNIST (dataset-fashion-mnist) or the sample model is missing";
+  constexpr std::size_t kCalibration = 100;
+  auto s = measure_sensitivity(f->model, {}, f->data, f->eval, kCalibration);
+  ASSERT_TRUE(s.is_ok()) << s.status().to_string();
+  ASSERT_EQ(s->weights.size(), 3u);
+  const auto w1 = floats_of(f->model, "fc1.weight"), b1 = floats_of(f->model, "fc1.bias");
+  const auto w2 = floats_of(f->model, "fc2.weight"), b2 = floats_of(f->model, "fc2.bias");
+  const auto w3 = floats_of(f->model, "fc3.weight");
+  std::vector<double> g1(300 * 300, 0.0), g2(100 * 100, 0.0);
+  for (std::size_t i = 0; i < kCalibration; ++i) {
+    const std::size_t sample = i * f->data.size() / kCalibration;
+    std::vector<double> x(784);
+    for (std::size_t j = 0; j < 784; ++j) {
+      x[j] = static_cast<float>(f->data.pixels[sample * 784 + j] * static_cast<float>(kScale));
+    }
+    std::vector<double> h1 = affine(w1, b1, x);
+    std::vector<bool> d1(300), d2(100);
+    for (std::size_t j = 0; j < 300; ++j) d1[j] = h1[j] > 0, h1[j] = std::max(h1[j], 0.0);
+    const std::vector<double> h2 = affine(w2, b2, h1);
+    for (std::size_t j = 0; j < 100; ++j) d2[j] = h2[j] > 0;
+    std::vector<double> j2(10 * 100, 0.0), j1(10 * 300, 0.0);  // d logits / d output
+    for (std::size_t c = 0; c < 10; ++c) {
+      for (std::size_t r = 0; r < 100; ++r) j2[c * 100 + r] = d2[r] ? w3[c * 100 + r] : 0.0;
+      for (std::size_t r = 0; r < 300; ++r) {
+        if (!d1[r]) continue;
+        for (std::size_t k = 0; k < 100; ++k) j1[c * 300 + r] += j2[c * 100 + k] * w2[k * 300 + r];
+      }
+    }
+    for (std::size_t c = 0; c < 10; ++c) {
+      for (std::size_t a = 0; a < 100; ++a) {
+        for (std::size_t b = 0; b < 100; ++b) g2[a * 100 + b] += j2[c * 100 + a] * j2[c * 100 + b] / kCalibration;
+      }
+      for (std::size_t a = 0; a < 300; ++a) {
+        if (j1[c * 300 + a] == 0.0) continue;
+        for (std::size_t b = 0; b < 300; ++b) g1[a * 300 + b] += j1[c * 300 + a] * j1[c * 300 + b] / kCalibration;
+      }
+    }
+  }
+  auto relative_error = [](const std::vector<double>& measured, const std::vector<double>& exact) {
+    double diff = 0.0, norm = 0.0;
+    for (std::size_t i = 0; i < exact.size(); ++i) {
+      diff += (measured[i] - exact[i]) * (measured[i] - exact[i]);
+      norm += exact[i] * exact[i];
+    }
+    return std::sqrt(diff / norm);
+  };
+  ASSERT_EQ(s->weights[0].output_gram.size(), g1.size());
+  ASSERT_EQ(s->weights[1].output_gram.size(), g2.size());
+  ASSERT_EQ(s->weights[2].output_gram.size(), 100u);
+  // ReLUs that the ε shift switches make the finite difference differ a little from the gates.
+  EXPECT_LT(relative_error(s->weights[0].output_gram, g1), 0.05);
+  EXPECT_LT(relative_error(s->weights[1].output_gram, g2), 0.05);
+  for (std::size_t a = 0; a < 10; ++a) {
+    for (std::size_t b = 0; b < 10; ++b) {
+      EXPECT_NEAR(s->weights[2].output_gram[a * 10 + b], a == b ? 1.0 : 0.0, 1e-3) << a << "," << b;
+    }
+  }
+  // Symmetric, as E[JᵀJ] is.
+  const auto& g = s->weights[0].output_gram;
+  for (std::size_t a = 0; a < 300; ++a) {
+    for (std::size_t b = 0; b < a; ++b) EXPECT_EQ(g[a * 300 + b], g[b * 300 + a]);
+  }
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ add_dependencies(test_quantize_tool dcz-quantize)
 # Rate-aware (entropy-constrained) quantization: the tensor kernel and the model level.
 dcz_gtest(test_rate_quantize
   SOURCES quantize/rate_quantize_test.cpp quantize/rate_model_test.cpp quantize/rate_scale_test.cpp
+          quantize/rate_output_gram_test.cpp
           quantize/test_data.cpp
   LIBS dcz dcz_test_support onnx_proto)
 dcz_gtest(test_rate_quantize_tool

@@ -27,6 +27,13 @@
 // model cannot see that correlated inputs add up errors that go the same way; measured on the
 // LeNet-300-100 sample, feedback doubles the ratio at the same top-1 loss.
 //
+// With the output side of a fully connected layer as well (G = E[JᵀJ] of the logits' Jacobian
+// with respect to its outputs, K-FAC's other factor), the rows are quantized in order too and
+// each row's error is pushed onto the later rows through G's inverse factor: errors move into the
+// directions the next layers do not see (500 outputs of LeNet-5's fc1 reach 10 logits). Measured
+// on the LeNet-5 sample at the same λ search: ≤ 1.0 point of top-1 loss went from 32,320 to
+// 24,256 bytes.
+//
 // Every result is deterministic for the same input and options, whatever the thread count.
 #pragma once
 
@@ -67,10 +74,21 @@ struct WeightSensitivity {
   // each input column's error forward onto the columns not yet quantized (Optimal Brain Surgeon
   // / GPTQ), which the diagonal cannot do.
   std::vector<double> input_gram;
+  // R × R row-major E[J_rᵀ J_r'] for the R outputs of a fully connected layer, J_r the change of
+  // the logits per unit change of output r (measured by shifting the bias of output r: forward
+  // passes only). The output-side factor of a Kronecker-factored Hessian G ⊗ E[x xᵀ] (K-FAC):
+  // with it the quantizer also feeds each output row's error onto the rows not yet quantized,
+  // into directions the logits do not see (the next layer reads 500 outputs through 10 logits).
+  // Empty when unknown: a layer without a float32 bias, R > kMaxGramOutputs, or not a Gemm.
+  std::vector<double> output_gram;
 };
 
 // The largest input width whose second-moment matrix is measured (memory K² doubles, time K³).
 inline constexpr std::size_t kMaxGramInputs = 4096;
+// The most outputs whose output-side matrix is measured: one forward pass per output.
+inline constexpr std::size_t kMaxGramOutputs = 1024;
+// Calibration samples the output-side matrix is measured on (evenly spread over the batch).
+inline constexpr std::size_t kOutputGramSamples = 1000;
 
 struct SensitivityStats {
   std::vector<WeightSensitivity> weights;
@@ -84,7 +102,10 @@ struct SensitivityStats {
 // - layer_gain: Gaussian noise n_i = σ·z_i/√h_i is injected into the weights alone and the mean
 //   (over samples) squared change of the output logits is divided by the weighted noise energy
 //   Σ h_i n_i². So g_l·Σ h_i e_i² predicts the logits' mean squared change for an error e: D is in
-//   the same units for every layer, which makes one λ meaningful across layers.
+//   the same units for every layer, which makes one λ meaningful across layers;
+// - output_gram (fully connected layers with a float32 bias and at most kMaxGramOutputs outputs):
+//   the bias of each output in turn is shifted by 1 % of that output's RMS and the logits' change
+//   per unit is read on kOutputGramSamples samples: G = E[J_rᵀ J_r'], one pass per output.
 // Errors: those of select_weights and of the engine (kEngineFailed, kShapeMismatch), kBadDataset
 // for an empty dataset, kInvalidArgument for samples == 0.
 Result<SensitivityStats> measure_sensitivity(const OnnxModel& model,
@@ -108,6 +129,12 @@ struct RateTensorOptions {
   // error-feedback path (values stay on the uniform grid; `refine` does not apply). Falls back to
   // the diagonal path when the matrix is not positive definite.
   std::span<const double> input_gram;
+  // R × R output-side matrix (WeightSensitivity::output_gram), R = the weight's outputs (dims[0]
+  // with input_axis 1, dims[1] with input_axis 0): only with input_gram. Rows are then quantized
+  // one after another and each row's error is fed onto the later rows through G's inverse
+  // factor (Kronecker-factored Optimal Brain Surgeon); G is normalised to a mean diagonal of 1,
+  // so the layer gain keeps its meaning. G = c·I gives exactly the result without it.
+  std::span<const double> output_gram;
   // False stops after the uniform grid: every value is exactly level · Δ rounded to the dtype.
   bool refine = true;
   unsigned threads = 1;  // Δ candidates are searched concurrently; never changes the result

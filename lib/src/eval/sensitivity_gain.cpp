@@ -24,21 +24,6 @@ double gaussian(quantize::Rng& rng) {
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
 }
 
-Result<std::vector<float>> run_model(const OnnxModel& model, const std::string& name,
-                                     const CalibrationBatch& batch) {
-  DCZ_ASSIGN_OR_RETURN(std::string bytes, model.serialize());
-  DCZ_ASSIGN_OR_RETURN(Engine engine, Engine::create(EvalModel{name, std::move(bytes)}));
-  std::vector<float> outputs, chunk;
-  for (std::size_t first = 0; first < batch.count; first += batch.batch_size) {
-    const std::size_t n = std::min(batch.batch_size, batch.count - first);
-    const std::size_t elements = batch.inputs.size() / batch.count;
-    std::size_t classes = 0;
-    DCZ_TRY(engine.run(batch.inputs.data() + first * elements, n, batch.sample_shape, chunk, classes));
-    outputs.insert(outputs.end(), chunk.begin(), chunk.end());
-  }
-  return outputs;
-}
-
 // Adds the noise to a float32 tensor; returns Σ h_i n_i² (0 when the tensor is all zero).
 double add_noise(std::span<std::uint8_t> bytes, std::span<const std::int64_t> dims,
                  const WeightSensitivity& s, std::uint64_t seed) {
@@ -77,6 +62,21 @@ double mean_squared_change(const std::vector<float>& a, const std::vector<float>
 
 }  // namespace
 
+Result<std::vector<float>> run_calibration(const OnnxModel& model, const std::string& name,
+                                           const CalibrationBatch& batch) {
+  DCZ_ASSIGN_OR_RETURN(std::string bytes, model.serialize());
+  DCZ_ASSIGN_OR_RETURN(Engine engine, Engine::create(EvalModel{name, std::move(bytes)}));
+  std::vector<float> outputs, chunk;
+  for (std::size_t first = 0; first < batch.count; first += batch.batch_size) {
+    const std::size_t n = std::min(batch.batch_size, batch.count - first);
+    const std::size_t elements = batch.inputs.size() / batch.count;
+    std::size_t classes = 0;
+    DCZ_TRY(engine.run(batch.inputs.data() + first * elements, n, batch.sample_shape, chunk, classes));
+    outputs.insert(outputs.end(), chunk.begin(), chunk.end());
+  }
+  return outputs;
+}
+
 Status measure_layer_gains(const OnnxModel& onnx, const std::string& name,
                            const std::vector<WeightLayer>& layers, const CalibrationBatch& batch,
                            std::vector<WeightSensitivity>& sensitivity) {
@@ -84,7 +84,7 @@ Status measure_layer_gains(const OnnxModel& onnx, const std::string& name,
   std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(serialized.data()),
                                       serialized.size());
   DCZ_ASSIGN_OR_RETURN(OnnxModel work, OnnxModel::parse(bytes, {}, name));
-  DCZ_ASSIGN_OR_RETURN(std::vector<float> reference, run_model(work, name, batch));
+  DCZ_ASSIGN_OR_RETURN(std::vector<float> reference, run_calibration(work, name, batch));
   for (std::size_t l = 0; l < layers.size(); ++l) {
     const std::size_t t = layers[l].weight.tensor_index;
     const TensorInfo& info = work.tensor(t);
@@ -93,7 +93,7 @@ Status measure_layer_gains(const OnnxModel& onnx, const std::string& name,
     const std::vector<std::uint8_t> original(weights.begin(), weights.end());
     const double energy = add_noise(weights, info.dims, sensitivity[l], 0x5EED0000u + l);
     if (energy > 0.0) {
-      DCZ_ASSIGN_OR_RETURN(std::vector<float> noisy, run_model(work, name, batch));
+      DCZ_ASSIGN_OR_RETURN(std::vector<float> noisy, run_calibration(work, name, batch));
       sensitivity[l].layer_gain = mean_squared_change(noisy, reference, batch.count) / energy;
     }
     std::memcpy(work.mutable_tensor_bytes(t).data(), original.data(), original.size());

@@ -83,6 +83,7 @@ Result<SensitivityStats> measure_sensitivity(const OnnxModel& model,
     stats.weights.push_back(std::move(s));
   }
   DCZ_TRY(eval::measure_layer_gains(model, runnable.name, layers, batch, stats.weights));
+  DCZ_TRY(eval::measure_output_grams(model, runnable.name, layers, batch, stats.weights));
   return stats;
 }
 

@@ -44,11 +44,23 @@ Result<std::vector<InputStats>> measure_input_energies(const EvalModel& model, c
                                                        const std::vector<WeightLayer>& layers,
                                                        const CalibrationBatch& batch);
 
+// The model's outputs (logits) on every sample of the batch, count × classes floats.
+Result<std::vector<float>> run_calibration(const OnnxModel& model, const std::string& name,
+                                           const CalibrationBatch& batch);
+
 // The gain of each layer: mean squared change of the logits per unit of weighted noise energy
 // Σ h_i n_i², for Gaussian noise n_i = σ z_i / √h_i in that layer's weights alone.
 // `sensitivity[l]` gives h (input_energy, axis, groups); its layer_gain is filled.
 Status measure_layer_gains(const OnnxModel& onnx, const std::string& name,
                            const std::vector<WeightLayer>& layers, const CalibrationBatch& batch,
                            std::vector<WeightSensitivity>& sensitivity);
+
+// The output-side matrix of each fully connected layer with a float32 bias, at most
+// kMaxGramOutputs outputs and a measured input_gram (WeightSensitivity::output_gram): output r's
+// bias is shifted by a small ε_r and the logits' change per unit, J_r, is read on
+// kOutputGramSamples of the batch; G = E[J_rᵀ J_r'] (one forward pass per output).
+Status measure_output_grams(const OnnxModel& onnx, const std::string& name,
+                            const std::vector<WeightLayer>& layers, const CalibrationBatch& batch,
+                            std::vector<WeightSensitivity>& sensitivity);
 
 }  // namespace dcz::eval

@@ -35,13 +35,8 @@ bool cholesky(std::vector<double>& a, std::size_t n) {
   return true;
 }
 
-// U with H⁻¹ = Uᵀ U (upper triangular): the factor GPTQ propagates errors with.
-bool inverse_factor(std::span<const double> gram, std::size_t n, std::vector<double>& u) {
-  std::vector<double> l(gram.begin(), gram.end());
-  double mean = 0.0;
-  for (std::size_t j = 0; j < n; ++j) mean += l[j * n + j];
-  mean = mean > 0.0 ? mean / static_cast<double>(n) : 1.0;
-  for (std::size_t j = 0; j < n; ++j) l[j * n + j] += kDamp * mean;
+// U with m⁻¹ = Uᵀ U for a symmetric positive definite n × n m (consumed).
+bool invert_factor(std::vector<double> l, std::size_t n, std::vector<double>& u) {
   if (!cholesky(l, n)) return false;
   // L⁻¹ (lower), then H⁻¹ = L⁻ᵀ L⁻¹.
   std::vector<double> li(n * n, 0.0);
@@ -69,6 +64,31 @@ bool inverse_factor(std::span<const double> gram, std::size_t n, std::vector<dou
   return true;
 }
 
+// U with (H + damping)⁻¹ = Uᵀ U: the factor GPTQ propagates errors with.
+bool inverse_factor(std::span<const double> gram, std::size_t n, std::vector<double>& u) {
+  std::vector<double> l(gram.begin(), gram.end());
+  double mean = 0.0;
+  for (std::size_t j = 0; j < n; ++j) mean += l[j * n + j];
+  mean = mean > 0.0 ? mean / static_cast<double>(n) : 1.0;
+  for (std::size_t j = 0; j < n; ++j) l[j * n + j] += kDamp * mean;
+  return invert_factor(std::move(l), n, u);
+}
+
+// U_G for the output-side matrix: G scaled to a mean diagonal of 1 (the layer gain keeps the
+// scale), damped like H and scaled back to a mean diagonal of 1, then U with G⁻¹ = Uᵀ U.
+// G = I gives exactly I, so the rows are then independent as without G.
+bool output_factor(std::span<const double> gram, std::size_t n, std::vector<double>& u) {
+  double mean = 0.0;
+  for (std::size_t j = 0; j < n; ++j) mean += gram[j * n + j];
+  mean /= static_cast<double>(n);
+  if (!(mean > 0.0) || !std::isfinite(mean)) return false;
+  std::vector<double> g(gram.begin(), gram.end());
+  for (double& v : g) v /= mean;
+  for (std::size_t j = 0; j < n; ++j) g[j * n + j] += kDamp;
+  for (double& v : g) v /= 1.0 + kDamp;
+  return invert_factor(std::move(g), n, u);
+}
+
 struct Pass {
   std::vector<std::int32_t> levels;
   std::vector<double> row_distortion;
@@ -76,7 +96,9 @@ struct Pass {
 
 class Solver {
  public:
-  Solver(const FeedbackProblem& p, std::vector<double> u) : p_(p), u_(std::move(u)) {}
+  // `u`: H's inverse factor (K × K); `ug`: G's (M × M), empty when the rows are independent.
+  Solver(const FeedbackProblem& p, std::vector<double> u, std::vector<double> ug)
+      : p_(p), u_(std::move(u)), ug_(std::move(ug)) {}
 
   std::size_t index(std::size_t o, std::size_t j) const {
     return p_.input_axis_last ? o * p_.inputs + j : j * p_.outputs + o;
@@ -89,15 +111,56 @@ class Solver {
            std::span<const std::int32_t> previous, Pass& pass) const {
     pass.levels.assign(p_.w.size(), 0);
     pass.row_distortion.assign(p_.outputs, 0.0);
-    parallel_for(p_.outputs, p_.threads, [&](std::size_t o) { run_row(o, step, table, model, previous, pass); });
+    if (ug_.empty()) {
+      parallel_for(p_.outputs, p_.threads, [&](std::size_t o) {
+        std::vector<double> row(p_.inputs);
+        for (std::size_t j = 0; j < p_.inputs; ++j) row[j] = p_.w[index(o, j)];
+        run_row(o, std::move(row), 1.0, step, table, model, previous, pass, nullptr);
+      });
+      return;
+    }
+    run_coupled(step, table, model, previous, pass);
   }
 
  private:
-  void run_row(std::size_t o, double step, const LevelTable& table, const RateModel& model,
-               std::span<const std::int32_t> previous, Pass& pass) const {
+  // Rows in order; after each, its output-normalised errors E move every later row o' by
+  // −U_G[o, o'] · (E U_H): the rows of G⁻¹ ⊗ H⁻¹'s factor that the finished row's elements own.
+  void run_coupled(double step, const LevelTable& table, const RateModel& model,
+                   std::span<const std::int32_t> previous, Pass& pass) const {
+    const std::size_t m = p_.outputs, k = p_.inputs;
+    std::vector<double> work(m * k);  // [M, K], moved by the rows before
+    for (std::size_t o = 0; o < m; ++o) {
+      for (std::size_t j = 0; j < k; ++j) work[o * k + j] = p_.w[index(o, j)];
+    }
+    std::vector<double> errors(k), shift(k);
+    for (std::size_t o = 0; o < m; ++o) {
+      std::vector<double> row(work.begin() + static_cast<std::ptrdiff_t>(o * k),
+                              work.begin() + static_cast<std::ptrdiff_t>((o + 1) * k));
+      run_row(o, std::move(row), ug_[o * m + o], step, table, model, previous, pass, &errors);
+      if (o + 1 == m) break;
+      std::fill(shift.begin(), shift.end(), 0.0);
+      for (std::size_t j = 0; j < k; ++j) {
+        if (errors[j] == 0.0) continue;
+        const double* urow = u_.data() + j * k;
+        for (std::size_t c = j; c < k; ++c) shift[c] += errors[j] * urow[c];
+      }
+      parallel_for(m - o - 1, p_.threads, [&](std::size_t i) {
+        const std::size_t later = o + 1 + i;
+        const double f = ug_[o * m + later];
+        if (f == 0.0) return;
+        double* target = work.data() + later * k;
+        for (std::size_t c = 0; c < k; ++c) target[c] -= f * shift[c];
+      });
+    }
+  }
+
+  // Quantizes output row o from `row` (its weights, moved by the rows before when coupled);
+  // `g` = U_G[o, o] (1 when uncoupled). `errors`, when given, receives each element's error
+  // normalised by its diagonal factor entry, (w − ŵ) / (U_H[j, j] · g).
+  void run_row(std::size_t o, std::vector<double> row, double g, double step, const LevelTable& table,
+               const RateModel& model, std::span<const std::int32_t> previous, Pass& pass,
+               std::vector<double>* errors) const {
     const std::size_t k = p_.inputs;
-    std::vector<double> row(k);
-    for (std::size_t j = 0; j < k; ++j) row[j] = p_.w[index(o, j)];
     double distortion = 0.0;
     for (std::size_t j = 0; j < k; ++j) {
       const std::size_t at = index(o, j);
@@ -106,7 +169,7 @@ class Solver {
       const bool left_decided = p_.input_axis_last && j > 0;
       const std::int32_t left = at == 0 ? 0 : (left_decided ? pass.levels[at - 1] : previous[at - 1]);
       const int ctx = left != 0;
-      const double x = row[j], ujj = u_[j * k + j], a = 1.0 / (ujj * ujj);
+      const double x = row[j], ujj = u_[j * k + j] * g, a = 1.0 / (ujj * ujj);
       std::int32_t best_q = 0;
       double best = a * x * x + p_.lambda * model.sig_bits[ctx][0];
       if (x != 0.0) {
@@ -125,14 +188,18 @@ class Solver {
       pass.levels[at] = best_q;
       const double err = (x - static_cast<double>(best_q) * step) / ujj;
       distortion += err * err;
+      if (errors) (*errors)[j] = err;
+      // Within the row the output factor cancels: the update is (w − ŵ) / U_H[j, j] · U_H[j, c].
+      const double moved = err * g;
       const double* urow = u_.data() + j * k;
-      for (std::size_t c = j + 1; c < k; ++c) row[c] -= err * urow[c];
+      for (std::size_t c = j + 1; c < k; ++c) row[c] -= moved * urow[c];
     }
     pass.row_distortion[o] = distortion;
   }
 
   const FeedbackProblem& p_;
   std::vector<double> u_;
+  std::vector<double> ug_;
 };
 
 // Levels, rate and cost at one step.
@@ -170,7 +237,10 @@ bool feedback_quantize(const FeedbackProblem& p, FeedbackResult& result) {
   // diagonal path's g·Σ h e².
   FeedbackProblem scaled = p;
   scaled.lambda = p.lambda / (p.gain > 0.0 ? p.gain : 1.0);
-  const Solver solver(scaled, std::move(u));
+  std::vector<double> ug;
+  // A G that is not positive definite even damped leaves the rows independent.
+  if (!p.output_gram.empty() && !output_factor(p.output_gram, p.outputs, ug)) ug.clear();
+  const Solver solver(scaled, std::move(u), std::move(ug));
   double max_abs = 0.0;
   for (const double v : p.w) max_abs = std::max(max_abs, std::abs(v));
   if (max_abs == 0.0) return false;

@@ -5,7 +5,11 @@
 // the output. Here the input columns are quantized one after another and each column's error is
 // pushed onto the columns not yet quantized through the Cholesky factor of H⁻¹, which keeps the
 // layer output close to the original; the level of each element is chosen on the uniform grid
-// by distortion + λ·bits as in the diagonal path. No dtype, no ONNX.
+// by distortion + λ·bits as in the diagonal path. With an output-side matrix G (K-FAC: the
+// Hessian of the output error is G ⊗ H) the rows are quantized in order as well, and each
+// finished row's error is pushed onto the rows after it through the Cholesky factor of G⁻¹: the
+// inverse factor of G ⊗ H is the Kronecker product of the two factors, so this is the same
+// Optimal Brain Surgeon update over the whole matrix. No dtype, no ONNX.
 #pragma once
 
 #include <cstddef>
@@ -23,6 +27,8 @@ struct FeedbackProblem {
   std::size_t inputs = 0;     // K; w has M × K elements
   bool input_axis_last = true;  // storage [M, K] (Conv-like / Gemm transB); else [K, M]
   std::span<const double> gram;  // K × K, E[x xᵀ] of the layer input
+  // M × M output-side factor G of the Hessian G ⊗ E[x xᵀ] (empty: rows independent, G = I).
+  std::span<const double> output_gram;
   double gain = 1.0;
   double lambda = 0.0;
   unsigned dtype_bits = 32;

@@ -114,6 +114,7 @@ Result<RateQuantizeReport> rate_quantize_model(OnnxModel& model, const RateQuant
       o.groups = s->groups;
       o.gain = s->layer_gain;
       o.input_gram = s->input_gram;
+      o.output_gram = s->output_gram;
     }
     DCZ_TRY(quantize_one(model, layer.weight.tensor_index, layer.weight.name, layer.weight.op_type,
                          false, o, report));
@@ -122,6 +123,7 @@ Result<RateQuantizeReport> rate_quantize_model(OnnxModel& model, const RateQuant
       RateTensorOptions b = o;
       b.input_energy = {};
       b.input_gram = {};
+      b.output_gram = {};
       DCZ_TRY(quantize_one(model, layer.bias_tensor, model.tensor(layer.bias_tensor).name,
                            layer.weight.op_type, true, b, report));
     }

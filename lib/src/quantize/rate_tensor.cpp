@@ -196,6 +196,7 @@ std::optional<Trial> feedback_trial(const Weights& x, const RateTensorOptions& o
   p.outputs = x.w.size() / p.inputs;
   p.input_axis_last = o.input_axis == 1;
   p.gram = o.input_gram;
+  p.output_gram = o.output_gram;
   p.gain = o.gain;
   p.lambda = o.lambda;
   p.dtype_bits = x.dtype_bits;
@@ -296,6 +297,19 @@ Status check_options(const RateTensorOptions& o, std::span<const std::int64_t> d
     }
     for (const double g : o.input_gram) {
       if (!std::isfinite(g)) return make_error(ErrorCode::kInvalidArgument, where + "input_gram is not finite");
+    }
+  }
+  if (!o.output_gram.empty()) {
+    std::uint64_t elements = 1;
+    for (const std::int64_t d : dims) elements *= static_cast<std::uint64_t>(std::max<std::int64_t>(d, 0));
+    const std::uint64_t k = feedback_inputs(dims, o.input_axis);
+    const std::uint64_t m = k > 0 ? elements / k : 0;
+    if (o.input_gram.empty() || m == 0 || o.output_gram.size() != m * m) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        where + "output_gram must be M × M for the M outputs, and needs input_gram");
+    }
+    for (const double g : o.output_gram) {
+      if (!std::isfinite(g)) return make_error(ErrorCode::kInvalidArgument, where + "output_gram is not finite");
     }
   }
   if (o.input_energy.empty()) return Status::ok();

@@ -1,0 +1,133 @@
+// measure_output_grams: the output side of a fully connected layer's Hessian (K-FAC), from
+// forward passes only (OpenCV dnn has no gradients). Shifting output r's bias by ε moves the
+// logits by J_r·ε to first order, so one pass per output gives every sample's J_r, and
+// G = E[J_rᵀ J_r'] follows. The quantizer normalises G to a mean diagonal of 1 (the measured layer
+// gain keeps the scale), so a Gemm's beta or a common error in ε cancels.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "eval/sensitivity_stats.h"
+
+namespace dcz::eval {
+namespace {
+
+// ε_r relative to the RMS of output r: far above float32 rounding of the logits, small enough
+// that few ReLUs downstream switch.
+constexpr double kProbe = 0.01;
+
+bool measurable(const OnnxModel& onnx, const WeightLayer& layer, const WeightSensitivity& s) {
+  if (layer.weight.op_type != "Gemm" || !layer.has_bias || s.input_gram.empty()) return false;
+  const TensorInfo& w = onnx.tensor(layer.weight.tensor_index);
+  const TensorInfo& b = onnx.tensor(layer.bias_tensor);
+  if (w.dims.size() != 2 || b.dtype != DType::kFloat32 || layer.input_axis > 1) return false;
+  const auto outputs = static_cast<std::size_t>(w.dims[layer.input_axis == 1 ? 0 : 1]);
+  const auto inputs = static_cast<std::size_t>(w.dims[layer.input_axis]);
+  return outputs > 0 && outputs <= kMaxGramOutputs && b.element_count() == outputs &&
+         s.input_gram.size() == inputs * inputs;
+}
+
+// kOutputGramSamples samples spread evenly over the batch (all of it when smaller).
+CalibrationBatch subset(const CalibrationBatch& batch) {
+  if (batch.count <= kOutputGramSamples) return batch;
+  CalibrationBatch s;
+  s.count = kOutputGramSamples;
+  s.sample_shape = batch.sample_shape;
+  s.batch_size = batch.batch_size;
+  const std::size_t elements = batch.inputs.size() / batch.count;
+  s.inputs.resize(s.count * elements);
+  for (std::size_t i = 0; i < s.count; ++i) {
+    const std::size_t from = i * batch.count / s.count;
+    std::memcpy(s.inputs.data() + i * elements, batch.inputs.data() + from * elements,
+                elements * sizeof(float));
+  }
+  return s;
+}
+
+// RMS of each output's pre-bias value, √(w_rᵀ E[x xᵀ] w_r), from the weights and the input gram.
+std::vector<double> output_rms(const OnnxModel& onnx, const WeightLayer& layer, const WeightSensitivity& s) {
+  const TensorInfo& info = onnx.tensor(layer.weight.tensor_index);
+  const std::span<const std::uint8_t> bytes = onnx.tensor_bytes(layer.weight.tensor_index);
+  const auto m = static_cast<std::size_t>(info.dims[layer.input_axis == 1 ? 0 : 1]);
+  const auto k = static_cast<std::size_t>(info.dims[layer.input_axis]);
+  std::vector<double> rms(m), w(k);
+  for (std::size_t o = 0; o < m; ++o) {
+    for (std::size_t j = 0; j < k; ++j) {
+      const std::size_t at = layer.input_axis == 1 ? o * k + j : j * m + o;
+      float v;
+      std::memcpy(&v, bytes.data() + at * sizeof(float), sizeof v);
+      w[j] = v;
+    }
+    double e = 0.0;
+    for (std::size_t i = 0; i < k; ++i) {
+      double row = 0.0;
+      for (std::size_t j = 0; j < k; ++j) row += s.input_gram[i * k + j] * w[j];
+      e += w[i] * row;
+    }
+    rms[o] = std::sqrt(std::max(e, 0.0));
+  }
+  return rms;
+}
+
+// G[r][r'] = mean over samples of Σ_classes J_r J_r' from the per-output columns (count ×
+// classes floats each).
+std::vector<double> gram_of(const std::vector<std::vector<float>>& columns, std::size_t samples) {
+  const std::size_t m = columns.size();
+  std::vector<double> g(m * m, 0.0);
+  for (std::size_t r = 0; r < m; ++r) {
+    for (std::size_t c = r; c < m; ++c) {
+      double sum = 0.0;
+      const std::vector<float>& a = columns[r];
+      const std::vector<float>& b = columns[c];
+      for (std::size_t i = 0; i < a.size(); ++i) sum += static_cast<double>(a[i]) * b[i];
+      g[r * m + c] = g[c * m + r] = sum / static_cast<double>(samples);
+    }
+  }
+  return g;
+}
+
+}  // namespace
+
+Status measure_output_grams(const OnnxModel& onnx, const std::string& name,
+                            const std::vector<WeightLayer>& layers, const CalibrationBatch& batch,
+                            std::vector<WeightSensitivity>& sensitivity) {
+  bool any = false;
+  for (std::size_t l = 0; l < layers.size(); ++l) any |= measurable(onnx, layers[l], sensitivity[l]);
+  if (!any) return Status::ok();
+  const CalibrationBatch probe = subset(batch);
+  DCZ_ASSIGN_OR_RETURN(std::string serialized, onnx.serialize());
+  std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(serialized.data()),
+                                      serialized.size());
+  DCZ_ASSIGN_OR_RETURN(OnnxModel work, OnnxModel::parse(bytes, {}, name));
+  DCZ_ASSIGN_OR_RETURN(std::vector<float> reference, run_calibration(work, name, probe));
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    if (!measurable(onnx, layers[l], sensitivity[l])) continue;
+    const std::vector<double> rms = output_rms(onnx, layers[l], sensitivity[l]);
+    std::span<std::uint8_t> bias = work.mutable_tensor_bytes(layers[l].bias_tensor);
+    std::vector<std::vector<float>> columns(rms.size());
+    for (std::size_t r = 0; r < rms.size(); ++r) {
+      float original;
+      std::memcpy(&original, bias.data() + r * sizeof(float), sizeof original);
+      const double want = kProbe * (rms[r] > 0.0 ? rms[r] : 1.0) + 1e-3 * std::abs(original);
+      const float shifted = static_cast<float>(original + want);
+      const double epsilon = static_cast<double>(shifted) - original;
+      if (!(epsilon > 0.0)) continue;  // beyond float32 resolution: J_r stays 0
+      std::memcpy(bias.data() + r * sizeof(float), &shifted, sizeof shifted);
+      auto moved = run_calibration(work, name, probe);
+      std::memcpy(bias.data() + r * sizeof(float), &original, sizeof original);
+      if (!moved) return moved.status();
+      std::vector<float>& column = columns[r];
+      column.resize(std::min(moved->size(), reference.size()));
+      for (std::size_t i = 0; i < column.size(); ++i) {
+        column[i] = static_cast<float>((static_cast<double>((*moved)[i]) - reference[i]) / epsilon);
+      }
+    }
+    std::size_t longest = 0;
+    for (const auto& c : columns) longest = std::max(longest, c.size());
+    for (auto& c : columns) c.resize(longest, 0.0f);
+    sensitivity[l].output_gram = gram_of(columns, probe.count);
+  }
+  return Status::ok();
+}
+
+}  // namespace dcz::eval
