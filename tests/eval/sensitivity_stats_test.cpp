@@ -335,3 +335,22 @@ TEST(MeasureSensitivity, OutputGramsMatchTheJacobiansOfLeNet300100) {
 
 }  // namespace
 }  // namespace dcz
+
+namespace dcz {
+namespace {
+
+TEST(MeasureSensitivity, OutputGramPlanStaysWithinItsWork) {
+  using eval::plan_output_grams;
+  // LeNet-5: fc1 and fc2 at 1000 samples of a 1.7 MB model.
+  EXPECT_EQ(plan_output_grams({500, 10}, 1000, 1'725'770), (std::vector<bool>{true, true}));
+  // VGG-16's classifier: 1000 passes over 553 MB would take hours.
+  EXPECT_EQ(plan_output_grams({0, 0, 1000}, 500, 553'433'969), (std::vector<bool>{false, false, false}));
+  // In order while the work fits: the second layer would exceed it, the third still fits.
+  const std::uint64_t bytes = static_cast<std::uint64_t>(eval::kOutputGramWork / 1000 / 600);
+  EXPECT_EQ(plan_output_grams({500, 500, 10}, 1000, bytes), (std::vector<bool>{true, false, true}));
+  // Not measurable (0 outputs) is never planned.
+  EXPECT_EQ(plan_output_grams({0}, 1000, 1), (std::vector<bool>{false}));
+}
+
+}  // namespace
+}  // namespace dcz

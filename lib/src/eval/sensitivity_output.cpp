@@ -16,6 +16,11 @@ namespace {
 // that few ReLUs downstream switch.
 constexpr double kProbe = 0.01;
 
+std::size_t output_count(const OnnxModel& onnx, const WeightLayer& layer) {
+  const TensorInfo& w = onnx.tensor(layer.weight.tensor_index);
+  return static_cast<std::size_t>(w.dims[layer.input_axis == 1 ? 0 : 1]);
+}
+
 bool measurable(const OnnxModel& onnx, const WeightLayer& layer, const WeightSensitivity& s) {
   if (layer.weight.op_type != "Gemm" || !layer.has_bias || s.input_gram.empty()) return false;
   const TensorInfo& w = onnx.tensor(layer.weight.tensor_index);
@@ -88,20 +93,39 @@ std::vector<double> gram_of(const std::vector<std::vector<float>>& columns, std:
 
 }  // namespace
 
+std::vector<bool> plan_output_grams(const std::vector<std::uint64_t>& outputs, std::uint64_t samples,
+                                    std::uint64_t model_bytes) {
+  std::vector<bool> plan(outputs.size(), false);
+  const double per_pass = static_cast<double>(samples) * static_cast<double>(model_bytes);
+  double used = 0.0;
+  for (std::size_t l = 0; l < outputs.size(); ++l) {
+    const double cost = static_cast<double>(outputs[l]) * per_pass;
+    if (outputs[l] == 0 || used + cost > kOutputGramWork) continue;
+    plan[l] = true;
+    used += cost;
+  }
+  return plan;
+}
+
 Status measure_output_grams(const OnnxModel& onnx, const std::string& name,
                             const std::vector<WeightLayer>& layers, const CalibrationBatch& batch,
                             std::vector<WeightSensitivity>& sensitivity) {
-  bool any = false;
-  for (std::size_t l = 0; l < layers.size(); ++l) any |= measurable(onnx, layers[l], sensitivity[l]);
-  if (!any) return Status::ok();
   const CalibrationBatch probe = subset(batch);
+  std::uint64_t model_bytes = 0;
+  for (std::size_t t = 0; t < onnx.tensor_count(); ++t) model_bytes += onnx.tensor_bytes(t).size();
+  std::vector<std::uint64_t> outputs(layers.size(), 0);
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    if (measurable(onnx, layers[l], sensitivity[l])) outputs[l] = output_count(onnx, layers[l]);
+  }
+  const std::vector<bool> plan = plan_output_grams(outputs, probe.count, model_bytes);
+  if (std::find(plan.begin(), plan.end(), true) == plan.end()) return Status::ok();
   DCZ_ASSIGN_OR_RETURN(std::string serialized, onnx.serialize());
   std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(serialized.data()),
                                       serialized.size());
   DCZ_ASSIGN_OR_RETURN(OnnxModel work, OnnxModel::parse(bytes, {}, name));
   DCZ_ASSIGN_OR_RETURN(std::vector<float> reference, run_calibration(work, name, probe));
   for (std::size_t l = 0; l < layers.size(); ++l) {
-    if (!measurable(onnx, layers[l], sensitivity[l])) continue;
+    if (!plan[l]) continue;
     const std::vector<double> rms = output_rms(onnx, layers[l], sensitivity[l]);
     std::span<std::uint8_t> bias = work.mutable_tensor_bytes(layers[l].bias_tensor);
     std::vector<std::vector<float>> columns(rms.size());

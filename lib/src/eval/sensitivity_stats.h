@@ -58,7 +58,16 @@ Status measure_layer_gains(const OnnxModel& onnx, const std::string& name,
 // The output-side matrix of each fully connected layer with a float32 bias, at most
 // kMaxGramOutputs outputs and a measured input_gram (WeightSensitivity::output_gram): output r's
 // bias is shifted by a small ε_r and the logits' change per unit, J_r, is read on
-// kOutputGramSamples of the batch; G = E[J_rᵀ J_r'] (one forward pass per output).
+// kOutputGramSamples of the batch; G = E[J_rᵀ J_r'] (one forward pass per output). Layers are
+// measured in order while the work stays within kOutputGramWork (plan_output_grams).
+// The forward passes of the whole model cost about samples × its tensor bytes each: layers (by
+// their output counts, 0 = not measurable) are taken in order while Σ outputs × samples × bytes
+// stays within kOutputGramWork, so a large classifier (VGG-16's 1000 outputs over 553 MB) is
+// skipped instead of taking hours, and the choice never depends on the machine's speed.
+inline constexpr double kOutputGramWork = 2.0e12;  // LeNet-5: 510 passes × 1000 × 1.7 MB = 0.9e12
+std::vector<bool> plan_output_grams(const std::vector<std::uint64_t>& outputs, std::uint64_t samples,
+                                    std::uint64_t model_bytes);
+
 Status measure_output_grams(const OnnxModel& onnx, const std::string& name,
                             const std::vector<WeightLayer>& layers, const CalibrationBatch& batch,
                             std::vector<WeightSensitivity>& sensitivity);
