@@ -25,7 +25,11 @@ bool measurable(const OnnxModel& onnx, const WeightLayer& layer, const WeightSen
   if (layer.weight.op_type != "Gemm" || !layer.has_bias || s.input_gram.empty()) return false;
   const TensorInfo& w = onnx.tensor(layer.weight.tensor_index);
   const TensorInfo& b = onnx.tensor(layer.bias_tensor);
-  if (w.dims.size() != 2 || b.dtype != DType::kFloat32 || layer.input_axis > 1) return false;
+  // Both read as float32 here (the quantizer's input gram exists for any float weight).
+  if (w.dims.size() != 2 || w.dtype != DType::kFloat32 || b.dtype != DType::kFloat32 ||
+      layer.input_axis > 1) {
+    return false;
+  }
   const auto outputs = static_cast<std::size_t>(w.dims[layer.input_axis == 1 ? 0 : 1]);
   const auto inputs = static_cast<std::size_t>(w.dims[layer.input_axis]);
   return outputs > 0 && outputs <= kMaxGramOutputs && b.element_count() == outputs &&
