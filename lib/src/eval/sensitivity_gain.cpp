@@ -62,6 +62,13 @@ double mean_squared_change(const std::vector<float>& a, const std::vector<float>
 
 }  // namespace
 
+Result<OnnxModel> working_copy(const OnnxModel& onnx, const std::string& name) {
+  DCZ_ASSIGN_OR_RETURN(std::string serialized, onnx.serialize());
+  std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(serialized.data()),
+                                      serialized.size());
+  return OnnxModel::parse(bytes, {}, name);
+}
+
 Result<std::vector<float>> run_calibration(const OnnxModel& model, const std::string& name,
                                            const CalibrationBatch& batch) {
   DCZ_ASSIGN_OR_RETURN(std::string bytes, model.serialize());
@@ -80,10 +87,7 @@ Result<std::vector<float>> run_calibration(const OnnxModel& model, const std::st
 Status measure_layer_gains(const OnnxModel& onnx, const std::string& name,
                            const std::vector<WeightLayer>& layers, const CalibrationBatch& batch,
                            std::vector<WeightSensitivity>& sensitivity) {
-  DCZ_ASSIGN_OR_RETURN(std::string serialized, onnx.serialize());
-  std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(serialized.data()),
-                                      serialized.size());
-  DCZ_ASSIGN_OR_RETURN(OnnxModel work, OnnxModel::parse(bytes, {}, name));
+  DCZ_ASSIGN_OR_RETURN(OnnxModel work, working_copy(onnx, name));
   DCZ_ASSIGN_OR_RETURN(std::vector<float> reference, run_calibration(work, name, batch));
   for (std::size_t l = 0; l < layers.size(); ++l) {
     const std::size_t t = layers[l].weight.tensor_index;

@@ -16,6 +16,7 @@ namespace {
 // that few ReLUs downstream switch.
 constexpr double kProbe = 0.01;
 
+// Outputs of a rank-2 weight: dims[0] of [M, K] (input_axis 1), dims[1] of [K, M].
 std::size_t output_count(const OnnxModel& onnx, const WeightLayer& layer) {
   const TensorInfo& w = onnx.tensor(layer.weight.tensor_index);
   return static_cast<std::size_t>(w.dims[layer.input_axis == 1 ? 0 : 1]);
@@ -30,7 +31,7 @@ bool measurable(const OnnxModel& onnx, const WeightLayer& layer, const WeightSen
       layer.input_axis > 1) {
     return false;
   }
-  const auto outputs = static_cast<std::size_t>(w.dims[layer.input_axis == 1 ? 0 : 1]);
+  const std::size_t outputs = output_count(onnx, layer);
   const auto inputs = static_cast<std::size_t>(w.dims[layer.input_axis]);
   return outputs > 0 && outputs <= kMaxGramOutputs && b.element_count() == outputs &&
          s.input_gram.size() == inputs * inputs;
@@ -57,7 +58,7 @@ CalibrationBatch subset(const CalibrationBatch& batch) {
 std::vector<double> output_rms(const OnnxModel& onnx, const WeightLayer& layer, const WeightSensitivity& s) {
   const TensorInfo& info = onnx.tensor(layer.weight.tensor_index);
   const std::span<const std::uint8_t> bytes = onnx.tensor_bytes(layer.weight.tensor_index);
-  const auto m = static_cast<std::size_t>(info.dims[layer.input_axis == 1 ? 0 : 1]);
+  const std::size_t m = output_count(onnx, layer);
   const auto k = static_cast<std::size_t>(info.dims[layer.input_axis]);
   std::vector<double> rms(m), w(k);
   for (std::size_t o = 0; o < m; ++o) {
@@ -123,36 +124,30 @@ Status measure_output_grams(const OnnxModel& onnx, const std::string& name,
   }
   const std::vector<bool> plan = plan_output_grams(outputs, probe.count, model_bytes);
   if (std::find(plan.begin(), plan.end(), true) == plan.end()) return Status::ok();
-  DCZ_ASSIGN_OR_RETURN(std::string serialized, onnx.serialize());
-  std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(serialized.data()),
-                                      serialized.size());
-  DCZ_ASSIGN_OR_RETURN(OnnxModel work, OnnxModel::parse(bytes, {}, name));
+  DCZ_ASSIGN_OR_RETURN(OnnxModel work, working_copy(onnx, name));
   DCZ_ASSIGN_OR_RETURN(std::vector<float> reference, run_calibration(work, name, probe));
   for (std::size_t l = 0; l < layers.size(); ++l) {
     if (!plan[l]) continue;
     const std::vector<double> rms = output_rms(onnx, layers[l], sensitivity[l]);
     std::span<std::uint8_t> bias = work.mutable_tensor_bytes(layers[l].bias_tensor);
-    std::vector<std::vector<float>> columns(rms.size());
+    // J_r per sample and class; an output whose shift is below float32 resolution keeps zeros.
+    std::vector<std::vector<float>> columns(rms.size(), std::vector<float>(reference.size(), 0.0f));
     for (std::size_t r = 0; r < rms.size(); ++r) {
       float original;
       std::memcpy(&original, bias.data() + r * sizeof(float), sizeof original);
       const double want = kProbe * (rms[r] > 0.0 ? rms[r] : 1.0) + 1e-3 * std::abs(original);
       const float shifted = static_cast<float>(original + want);
       const double epsilon = static_cast<double>(shifted) - original;
-      if (!(epsilon > 0.0)) continue;  // beyond float32 resolution: J_r stays 0
+      if (!(epsilon > 0.0)) continue;
       std::memcpy(bias.data() + r * sizeof(float), &shifted, sizeof shifted);
       auto moved = run_calibration(work, name, probe);
       std::memcpy(bias.data() + r * sizeof(float), &original, sizeof original);
       if (!moved) return moved.status();
       std::vector<float>& column = columns[r];
-      column.resize(std::min(moved->size(), reference.size()));
-      for (std::size_t i = 0; i < column.size(); ++i) {
+      for (std::size_t i = 0; i < column.size() && i < moved->size(); ++i) {
         column[i] = static_cast<float>((static_cast<double>((*moved)[i]) - reference[i]) / epsilon);
       }
     }
-    std::size_t longest = 0;
-    for (const auto& c : columns) longest = std::max(longest, c.size());
-    for (auto& c : columns) c.resize(longest, 0.0f);
     sensitivity[l].output_gram = gram_of(columns, probe.count);
   }
   return Status::ok();

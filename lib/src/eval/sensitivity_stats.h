@@ -44,6 +44,9 @@ Result<std::vector<InputStats>> measure_input_energies(const EvalModel& model, c
                                                        const std::vector<WeightLayer>& layers,
                                                        const CalibrationBatch& batch);
 
+// A private copy of `onnx` whose tensors the measurements below may change (and restore).
+Result<OnnxModel> working_copy(const OnnxModel& onnx, const std::string& name);
+
 // The model's outputs (logits) on every sample of the batch, count × classes floats.
 Result<std::vector<float>> run_calibration(const OnnxModel& model, const std::string& name,
                                            const CalibrationBatch& batch);
