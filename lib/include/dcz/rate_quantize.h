@@ -79,7 +79,8 @@ struct WeightSensitivity {
   // passes only). The output-side factor of a Kronecker-factored Hessian G ⊗ E[x xᵀ] (K-FAC):
   // with it the quantizer also feeds each output row's error onto the rows not yet quantized,
   // into directions the logits do not see (the next layer reads 500 outputs through 10 logits).
-  // Empty when unknown: a layer without a float32 bias, R > kMaxGramOutputs, or not a Gemm.
+  // Empty when unknown: not a Gemm, weight or bias not float32, no input_gram,
+  // R > kMaxGramOutputs, or the layer does not fit the measurement's work budget.
   std::vector<double> output_gram;
 };
 
@@ -105,7 +106,8 @@ struct SensitivityStats {
 //   the same units for every layer, which makes one λ meaningful across layers;
 // - output_gram (fully connected layers with a float32 bias and at most kMaxGramOutputs outputs):
 //   the bias of each output in turn is shifted by 1 % of that output's RMS and the logits' change
-//   per unit is read on kOutputGramSamples samples: G = E[J_rᵀ J_r'], one pass per output.
+//   per unit is read on kOutputGramSamples samples: G = E[J_rᵀ J_r'], one pass per output
+//   (layers in order while outputs × samples × model bytes stays within a fixed budget).
 // Errors: those of select_weights and of the engine (kEngineFailed, kShapeMismatch), kBadDataset
 // for an empty dataset, kInvalidArgument for samples == 0.
 Result<SensitivityStats> measure_sensitivity(const OnnxModel& model,
@@ -133,7 +135,7 @@ struct RateTensorOptions {
   // with input_axis 1, dims[1] with input_axis 0): only with input_gram. Rows are then quantized
   // one after another and each row's error is fed onto the later rows through G's inverse
   // factor (Kronecker-factored Optimal Brain Surgeon); G is normalised to a mean diagonal of 1,
-  // so the layer gain keeps its meaning. G = c·I gives exactly the result without it.
+  // so the layer gain keeps its meaning. G = I gives exactly the result without it.
   std::span<const double> output_gram;
   // False stops after the uniform grid: every value is exactly level · Δ rounded to the dtype.
   bool refine = true;
